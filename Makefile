@@ -1,0 +1,51 @@
+# kmod-trace front door. CMake builds the C++ and the BPF skeletons; Kbuild
+# builds the sample modules for every cached kernel.
+#
+#   make            build the tool and the sample modules
+#   make demo       setup if needed, build, traced load of kt_hello on 6.12 in QEMU
+#   make test       setup if needed, unit tests, then VM tests on 6.1 and 6.12
+#   make setup      install packages and cache the Debian kernels
+#   make unit-test  unit tests only (no root, no VM)
+#   make vm-test    VM tests only (KERNELS="6.1 6.12")
+
+BUILD ?= build
+JOBS ?= $(shell nproc)
+KERNELS ?= 6.1 6.12
+CMAKE_FLAGS ?=
+
+.PHONY: all build samples setup demo test unit-test vm-test clean help
+
+all: build samples
+
+help:
+	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+samples:
+	scripts/build-samples --out $(BUILD)/samples
+
+setup:
+	scripts/setup
+
+demo: setup
+	$(MAKE) all
+	scripts/demo
+
+test: setup
+	$(MAKE) all
+	$(MAKE) unit-test
+	$(MAKE) vm-test
+
+unit-test: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+vm-test: all
+	tests/vm/run $(KERNELS)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,26 @@
+// The subcommands. Each takes the arguments after its name and returns the
+// process exit status: 0 success, 1 the operation failed (the kernel refused
+// a module, a check failed), 2 usage error.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace kt::cli {
+
+enum exit_code { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+struct global_options {
+	bool json = false;
+	bool verbose = false;
+	bool quiet = false;
+	bool color = false;	// resolved from --color and isatty/NO_COLOR
+};
+
+using args_t = std::vector<std::string>;
+
+int cmd_load(const args_t &args, const global_options &g);
+int cmd_unload(const args_t &args, const global_options &g);
+int cmd_info(const args_t &args, const global_options &g);
+
+} // namespace kt::cli
