@@ -1,0 +1,598 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The module loader, phase by phase. Every load or unload attempt gets an
+ * id at its syscall (or at load_module() when the syscalls cannot be
+ * probed); every probe below adds to the attempt of the task it runs in,
+ * so concurrent loads from different tasks never mix. Phases are summed
+ * per attempt in the inflight map and sent when the attempt ends.
+ *
+ * Each function has an fentry/fexit pair and a kprobe/kretprobe pair; user
+ * space enables one of them (or neither, when the kernel lacks the
+ * function) after probing the running kernel. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "loadtrace.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by user space before load. */
+const volatile __u32 targ_tgid = 0;		/* 0: every process */
+
+__u64 attempt_seq = 0;
+__u64 lost_events = 0;		/* events dropped: ring buffer full */
+__u64 pending_free_init = 0;	/* attempt whose init memory awaits do_free_init */
+__u64 free_init_start = 0;
+
+struct kt_inflight empty_inflight;	/* zeroed template: too big for the stack */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);		/* tid */
+	__type(value, struct kt_inflight);
+} inflight SEC(".maps");
+
+/* ---- helpers ---- */
+
+static __always_inline __u32 cur_tid(void)
+{
+	return (__u32)bpf_get_current_pid_tgid();
+}
+
+static __always_inline struct kt_inflight *cur(void)
+{
+	__u32 tid = cur_tid();
+
+	return bpf_map_lookup_elem(&inflight, &tid);
+}
+
+static __always_inline struct kt_event *event_new(__u32 kind, __u64 attempt)
+{
+	struct kt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	__u64 id;
+
+	if (!e) {
+		__sync_fetch_and_add(&lost_events, 1);
+		return NULL;
+	}
+	id = bpf_get_current_pid_tgid();
+	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->attempt = attempt;
+	e->tid = (__u32)id;
+	e->tgid = id >> 32;
+	e->ts_ns = bpf_ktime_get_ns();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	return e;
+}
+
+static __always_inline void ph_enter(struct kt_inflight *f, __u32 ph)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	if (ph >= KT_PH__COUNT)
+		return;
+	f->ph[ph].open_ns = now;
+	if (!f->ph[ph].first_ns)
+		f->ph[ph].first_ns = now;
+}
+
+static __always_inline void ph_exit(struct kt_inflight *f, __u32 ph, __s64 ret, __u64 arg)
+{
+	struct kt_phase_acc *p;
+
+	if (ph >= KT_PH__COUNT)
+		return;
+	p = &f->ph[ph];
+	if (!p->open_ns)
+		return;
+	p->total_ns += bpf_ktime_get_ns() - p->open_ns;
+	p->open_ns = 0;
+	p->count++;
+	p->ret = ret;
+	p->arg += arg;
+}
+
+static __always_inline void enter(__u32 ph)
+{
+	struct kt_inflight *f = cur();
+
+	if (f)
+		ph_enter(f, ph);
+}
+
+static __always_inline void leave(__u32 ph, __s64 ret, __u64 arg)
+{
+	struct kt_inflight *f = cur();
+
+	if (f)
+		ph_exit(f, ph, ret, arg);
+}
+
+static __always_inline bool traced_task(void)
+{
+	return !targ_tgid || (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
+}
+
+/* Linux 6.4 ("module: replace module_layout with module_memory") replaced
+ * core_layout/init_layout with mem[MOD_MEM_NUM_TYPES]. */
+struct module_layout___v61 {
+	void *base;
+	unsigned int size;
+	unsigned int text_size;
+	unsigned int ro_size;
+	unsigned int ro_after_init_size;
+} __attribute__((preserve_access_index));
+
+struct module___v61 {
+	struct module_layout___v61 core_layout;
+	struct module_layout___v61 init_layout;
+} __attribute__((preserve_access_index));
+
+static __always_inline void emit_memory(struct kt_inflight *f, struct module *mod)
+{
+	struct kt_event *e = event_new(KT_EV_MEMORY, f->attempt);
+	struct module___v61 *old = (void *)mod;
+
+	if (!e)
+		return;
+	if (bpf_core_field_exists(old->core_layout)) {
+		__u32 text = BPF_CORE_READ(old, core_layout.text_size);
+		__u32 ro_end = BPF_CORE_READ(old, core_layout.ro_after_init_size);
+
+		e->arg[0] = text;
+		e->arg[1] = ro_end - text;
+		e->arg[2] = BPF_CORE_READ(old, core_layout.size) - ro_end;
+		e->arg[3] = BPF_CORE_READ(old, init_layout.size);
+	} else if (bpf_core_field_exists(mod->mem)) {
+		e->arg[0] = BPF_CORE_READ(mod, mem[MOD_TEXT].size);
+		e->arg[1] = BPF_CORE_READ(mod, mem[MOD_RODATA].size) +
+			    BPF_CORE_READ(mod, mem[MOD_RO_AFTER_INIT].size);
+		e->arg[2] = BPF_CORE_READ(mod, mem[MOD_DATA].size);
+		e->arg[3] = BPF_CORE_READ(mod, mem[MOD_INIT_TEXT].size) +
+			    BPF_CORE_READ(mod, mem[MOD_INIT_DATA].size) +
+			    BPF_CORE_READ(mod, mem[MOD_INIT_RODATA].size);
+	}
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* Reports the module's name once, and its state when it changed. */
+static __always_inline void observe(struct kt_inflight *f, struct module *mod, __s64 state)
+{
+	struct kt_event *e;
+
+	if (!mod)
+		return;
+	f->mod = (__u64)mod;
+	if (!f->named) {
+		e = event_new(KT_EV_NAME, f->attempt);
+		if (e) {
+			BPF_CORE_READ_STR_INTO(&e->name, mod, name);
+			bpf_ringbuf_submit(e, 0);
+			f->named = 1;
+		}
+	}
+	if (state < 0)
+		state = BPF_CORE_READ(mod, state);
+	if ((__u32)state == f->last_state)
+		return;
+	f->last_state = (__u32)state;
+	e = event_new(KT_EV_STATE, f->attempt);
+	if (!e)
+		return;
+	e->state = (__u32)state;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void observe_cur(struct module *mod)
+{
+	struct kt_inflight *f = cur();
+
+	if (f)
+		observe(f, mod, -1);
+}
+
+/* ---- attempts ---- */
+
+static __always_inline struct kt_inflight *attempt_begin(__u32 op, bool via_syscall)
+{
+	__u32 tid = cur_tid();
+	struct kt_inflight *f;
+	struct kt_event *e;
+
+	if (!traced_task())
+		return NULL;
+	if (bpf_map_update_elem(&inflight, &tid, &empty_inflight, BPF_ANY))
+		return NULL;
+	f = bpf_map_lookup_elem(&inflight, &tid);
+	if (!f)
+		return NULL;
+	f->attempt = __sync_fetch_and_add(&attempt_seq, 1) + 1;
+	f->start_ns = bpf_ktime_get_ns();
+	f->op = op;
+	f->last_state = ~0u;
+	f->via_syscall = via_syscall;
+	e = event_new(KT_EV_BEGIN, f->attempt);
+	if (e) {
+		e->ts_ns = f->start_ns;
+		e->arg[0] = op;
+		bpf_ringbuf_submit(e, 0);
+	}
+	return f;
+}
+
+static __always_inline void attempt_end(struct kt_inflight *f, __s64 ret)
+{
+	__u32 tid = cur_tid();
+	__u64 now = bpf_ktime_get_ns();
+	struct kt_event *e;
+
+	for (__u32 i = 0; i < KT_PH__COUNT; i++) {
+		struct kt_phase_acc *p = &f->ph[i];
+
+		if (!p->count)
+			continue;
+		e = event_new(KT_EV_PHASE, f->attempt);
+		if (!e)
+			continue;
+		e->phase = i;
+		e->ts_ns = p->first_ns;
+		e->duration_ns = p->total_ns;
+		e->count = p->count;
+		e->ret = p->ret;
+		e->arg[0] = p->arg;
+		bpf_ringbuf_submit(e, 0);
+	}
+	e = event_new(KT_EV_END, f->attempt);
+	if (e) {
+		e->ts_ns = now;
+		e->duration_ns = now - f->start_ns;
+		e->ret = ret;
+		bpf_ringbuf_submit(e, 0);
+	}
+	bpf_map_delete_elem(&inflight, &tid);
+}
+
+/* Probe pairs: the same handler behind fentry/fexit and kprobe/kretprobe. */
+#define KT_ENTRY(fn, body, args...)					\
+	SEC("fentry/" #fn) int BPF_PROG(fe_##fn, ##args) { body; return 0; }	\
+	SEC("kprobe/" #fn) int BPF_KPROBE(kp_##fn, ##args) { body; return 0; }
+#define KT_EXIT(fn, body, args...)					\
+	SEC("fexit/" #fn) int BPF_PROG(fx_##fn, ##args, long ret) { body; return 0; } \
+	SEC("kretprobe/" #fn) int BPF_KRETPROBE(kr_##fn, long ret) { body; return 0; }
+
+/* ---- syscalls: the whole attempt ---- */
+
+static __always_inline void syscall_exit(long ret)
+{
+	struct kt_inflight *f = cur();
+
+	if (f && f->via_syscall)
+		attempt_end(f, ret);
+}
+
+KT_ENTRY(__x64_sys_init_module, attempt_begin(KT_OP_LOAD, true), const struct pt_regs *regs)
+KT_EXIT(__x64_sys_init_module, syscall_exit(ret), const struct pt_regs *regs)
+KT_ENTRY(__x64_sys_finit_module, attempt_begin(KT_OP_LOAD, true), const struct pt_regs *regs)
+KT_EXIT(__x64_sys_finit_module, syscall_exit(ret), const struct pt_regs *regs)
+
+static __always_inline void delete_enter(const struct pt_regs *regs)
+{
+	struct kt_inflight *f = attempt_begin(KT_OP_UNLOAD, true);
+	const char *uname;
+	struct kt_event *e;
+
+	if (!f)
+		return;
+	ph_enter(f, KT_PH_EXIT);
+	e = event_new(KT_EV_NAME, f->attempt);
+	if (!e)
+		return;
+	uname = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	bpf_probe_read_user_str(f->name, sizeof(f->name), uname);
+	__builtin_memcpy(e->name, f->name, sizeof(e->name));
+	bpf_ringbuf_submit(e, 0);
+	f->named = 1;
+}
+
+KT_ENTRY(__x64_sys_delete_module, delete_enter(regs), const struct pt_regs *regs)
+KT_EXIT(__x64_sys_delete_module, syscall_exit(ret), const struct pt_regs *regs)
+
+/* ---- load_module: the attempt when the syscalls cannot be probed ---- */
+
+static __always_inline void load_enter(struct load_info *info)
+{
+	struct kt_inflight *f = cur();
+
+	if (!f || !f->via_syscall)
+		f = attempt_begin(KT_OP_LOAD, false);
+	if (!f)
+		return;
+	ph_enter(f, KT_PH_LOAD);
+}
+
+static __always_inline void load_exit(long ret)
+{
+	struct kt_inflight *f = cur();
+
+	if (!f)
+		return;
+	ph_exit(f, KT_PH_LOAD, ret, 0);
+	if (!f->via_syscall)
+		attempt_end(f, ret);
+}
+
+KT_ENTRY(load_module, load_enter(info), struct load_info *info)
+KT_EXIT(load_module, load_exit((int)ret), struct load_info *info, const char *uargs, int flags)
+
+/* ---- phases ---- */
+
+KT_ENTRY(module_sig_check, enter(KT_PH_SIGNATURE), struct load_info *info)
+KT_EXIT(module_sig_check, leave(KT_PH_SIGNATURE, (int)ret, 0), struct load_info *info, int flags)
+
+static __always_inline void alloc_enter(__u64 size)
+{
+	struct kt_inflight *f = cur();
+
+	if (!f)
+		return;
+	ph_enter(f, KT_PH_ALLOCATE);
+	/* ALLOCATE's arg is summed at exit; stash the size in its ret slot */
+	f->ph[KT_PH_ALLOCATE].ret = (__s64)size;
+}
+
+static __always_inline void alloc_exit(long ret)
+{
+	struct kt_inflight *f = cur();
+
+	if (!f)
+		return;
+	ph_exit(f, KT_PH_ALLOCATE, ret ? 0 : -12, (__u64)f->ph[KT_PH_ALLOCATE].ret);
+}
+
+KT_ENTRY(module_alloc, alloc_enter(size), unsigned long size)
+KT_EXIT(module_alloc, alloc_exit(ret), unsigned long size)
+KT_ENTRY(execmem_alloc, alloc_enter(size), enum execmem_type type, size_t size)
+KT_EXIT(execmem_alloc, alloc_exit(ret), enum execmem_type type, size_t size)
+
+static __always_inline void resolve_enter(struct module *mod, const char *name, char *owner)
+{
+	struct kt_inflight *f = cur();
+
+	if (!f)
+		return;
+	observe(f, mod, -1);
+	ph_enter(f, KT_PH_RESOLVE);
+	f->sym_name = (__u64)name;
+	f->sym_owner = (__u64)owner;
+}
+
+/* resolve_symbol() returns NULL for a missing symbol (the loader turns it
+ * into -ENOENT) or an ERR_PTR (-EINVAL for a CRC or namespace refusal). */
+static __always_inline void resolve_exit(long ret)
+{
+	struct kt_inflight *f = cur();
+	struct kt_event *e;
+	__s64 err = 0;
+
+	if (!f)
+		return;
+	if (ret == 0)
+		err = -2;
+	else if ((unsigned long)ret >= (unsigned long)-4095)
+		err = ret;
+	ph_exit(f, KT_PH_RESOLVE, err, 0);
+	if (!err)
+		return;
+	e = event_new(KT_EV_SYMBOL, f->attempt);
+	if (!e)
+		return;
+	e->ret = err;
+	bpf_probe_read_kernel_str(e->text, sizeof(e->text), (void *)f->sym_name);
+	if (err != -2)
+		bpf_probe_read_kernel_str(e->name, sizeof(e->name), (void *)f->sym_owner);
+	bpf_ringbuf_submit(e, 0);
+}
+
+KT_ENTRY(resolve_symbol, resolve_enter(mod, name, ownername),
+	 struct module *mod, const struct load_info *info, const char *name, char *ownername)
+KT_EXIT(resolve_symbol, resolve_exit(ret),
+	struct module *mod, const struct load_info *info, const char *name, char *ownername)
+
+static __always_inline void reloc_enter(Elf64_Shdr *sechdrs, unsigned int relsec, struct module *me)
+{
+	struct kt_inflight *f = cur();
+
+	if (!f)
+		return;
+	observe(f, me, -1);
+	ph_enter(f, KT_PH_RELOCATE);
+	/* entries in this section: sh_size / sizeof(Elf64_Rela) */
+	f->sym_name = BPF_CORE_READ(sechdrs + relsec, sh_size) / sizeof(Elf64_Rela);
+}
+
+static __always_inline void reloc_exit(long ret)
+{
+	struct kt_inflight *f = cur();
+
+	if (f)
+		ph_exit(f, KT_PH_RELOCATE, (int)ret, f->sym_name);
+}
+
+KT_ENTRY(apply_relocate_add, reloc_enter(sechdrs, relsec, me),
+	 Elf64_Shdr *sechdrs, const char *strtab, unsigned int symindex, unsigned int relsec,
+	 struct module *me)
+KT_EXIT(apply_relocate_add, reloc_exit(ret),
+	Elf64_Shdr *sechdrs, const char *strtab, unsigned int symindex, unsigned int relsec,
+	struct module *me)
+
+KT_ENTRY(module_finalize, { observe_cur(me); enter(KT_PH_FINALIZE); },
+	 const Elf64_Ehdr *hdr, const Elf64_Shdr *sechdrs, struct module *me)
+KT_EXIT(module_finalize, leave(KT_PH_FINALIZE, (int)ret, 0),
+	const Elf64_Ehdr *hdr, const Elf64_Shdr *sechdrs, struct module *me)
+
+KT_ENTRY(mod_sysfs_setup, { observe_cur(mod); enter(KT_PH_SYSFS); }, struct module *mod)
+KT_EXIT(mod_sysfs_setup, leave(KT_PH_SYSFS, (int)ret, 0),
+	struct module *mod, const struct load_info *info, struct kernel_param *kparam,
+	unsigned int num_params)
+
+KT_ENTRY(module_enable_ro, enter(KT_PH_PROTECT), const struct module *mod)
+KT_EXIT(module_enable_ro, leave(KT_PH_PROTECT, 0, 0), const struct module *mod, bool after_init)
+KT_ENTRY(module_enable_rodata_ro, enter(KT_PH_PROTECT), const struct module *mod)
+KT_EXIT(module_enable_rodata_ro, leave(KT_PH_PROTECT, (int)ret, 0),
+	const struct module *mod, bool after_init)
+
+static __always_inline void do_init_enter(struct module *mod)
+{
+	struct kt_inflight *f = cur();
+
+	if (!f)
+		return;
+	observe(f, mod, -1);
+	emit_memory(f, mod);
+	ph_enter(f, KT_PH_DO_INIT);
+}
+
+static __always_inline void do_init_exit(long ret)
+{
+	struct kt_inflight *f = cur();
+
+	if (!f)
+		return;
+	ph_exit(f, KT_PH_DO_INIT, (int)ret, 0);
+	if (ret == 0) {
+		/* LIVE: the notifier may be unprobed, so say it here too */
+		if (f->last_state != KT_STATE_LIVE) {
+			struct kt_event *e = event_new(KT_EV_STATE, f->attempt);
+
+			if (e) {
+				e->state = KT_STATE_LIVE;
+				bpf_ringbuf_submit(e, 0);
+			}
+			f->last_state = KT_STATE_LIVE;
+		}
+		pending_free_init = f->attempt;
+	}
+}
+
+KT_ENTRY(do_init_module, do_init_enter(mod), struct module *mod)
+KT_EXIT(do_init_module, do_init_exit(ret), struct module *mod)
+
+/* Only the module's own initcall: do_one_initcall() inside do_init_module */
+static __always_inline void initcall_enter(void)
+{
+	struct kt_inflight *f = cur();
+
+	if (f && f->ph[KT_PH_DO_INIT].open_ns)
+		ph_enter(f, KT_PH_INIT);
+}
+
+KT_ENTRY(do_one_initcall, initcall_enter(), void *fn)
+KT_EXIT(do_one_initcall, leave(KT_PH_INIT, (int)ret, 0), void *fn)
+
+/* Init memory is freed later by a worker, for every module that finished
+ * init since its last run; it is charged to the newest such attempt. */
+static __always_inline void free_init_enter(void)
+{
+	if (pending_free_init)
+		free_init_start = bpf_ktime_get_ns();
+}
+
+static __always_inline void free_init_exit(void)
+{
+	__u64 attempt = pending_free_init;
+	struct kt_event *e;
+
+	if (!attempt || !free_init_start)
+		return;
+	e = event_new(KT_EV_PHASE, attempt);
+	if (e) {
+		e->phase = KT_PH_FREE_INIT;
+		e->ts_ns = free_init_start;
+		e->duration_ns = bpf_ktime_get_ns() - free_init_start;
+		e->count = 1;
+		bpf_ringbuf_submit(e, 0);
+	}
+	pending_free_init = 0;
+	free_init_start = 0;
+}
+
+KT_ENTRY(do_free_init, free_init_enter(), struct work_struct *w)
+KT_EXIT(do_free_init, free_init_exit(), struct work_struct *w)
+
+static __always_inline void free_enter(struct module *mod)
+{
+	struct kt_inflight *f = cur();
+
+	if (!f)
+		return;
+	observe(f, mod, -1);
+	ph_enter(f, KT_PH_FREE);
+}
+
+KT_ENTRY(free_module, free_enter(mod), struct module *mod)
+KT_EXIT(free_module, leave(KT_PH_FREE, 0, 0), struct module *mod)
+
+static __always_inline bool same_name(struct module *mod, const char *want)
+{
+	char have[KT_NAME_LEN];
+
+	if (bpf_probe_read_kernel_str(have, sizeof(have), mod->name) < 0)
+		return false;
+	for (int i = 0; i < KT_NAME_LEN; i++) {
+		if (have[i] != want[i])
+			return false;
+		if (!have[i])
+			return true;
+	}
+	return true;
+}
+
+/* COMING, LIVE and GOING are announced on the module notifier chain, in
+ * the loading task, with the module as the data: a blocking notifier call
+ * carrying this attempt's module (or, for an unload, a module of the name
+ * asked for) is that announcement. */
+static __always_inline void notify_enter(unsigned long val, struct module *v)
+{
+	struct kt_inflight *f = cur();
+
+	if (!f || !v || val > KT_STATE_GOING)
+		return;
+	if (f->mod ? f->mod != (__u64)v : (f->op != KT_OP_UNLOAD || !same_name(v, f->name)))
+		return;
+	if (val == KT_STATE_GOING && f->op == KT_OP_UNLOAD)
+		ph_exit(f, KT_PH_EXIT, 0, 0);
+	observe(f, v, (__s64)val);
+}
+
+KT_ENTRY(blocking_notifier_call_chain, notify_enter(val, v),
+	 struct blocking_notifier_head *nh, unsigned long val, void *v)
+/* COMING goes out through the _robust variant (GOING on a veto) */
+KT_ENTRY(blocking_notifier_call_chain_robust, notify_enter(val_up, v),
+	 struct blocking_notifier_head *nh, unsigned long val_up, unsigned long val_down, void *v)
+
+/* The kernel's log lines, printed by the attempt's own task. */
+SEC("tp_btf/console")
+int BPF_PROG(on_console, const char *text, size_t len)
+{
+	struct kt_inflight *f = cur();
+	struct kt_event *e;
+
+	if (!f)
+		return 0;
+	e = event_new(KT_EV_LOG, f->attempt);
+	if (!e)
+		return 0;
+	/* the text is not NUL-terminated at len */
+	if (len > sizeof(e->text) - 1)
+		len = sizeof(e->text) - 1;
+	bpf_probe_read_kernel(e->text, len & 0xff, text);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}

@@ -1,0 +1,76 @@
+#include "cli/options.h"
+
+#include "cli/commands.h"
+#include "cli/output.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <iostream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace po = boost::program_options;
+
+namespace kt::cli {
+
+void add_common_options(po::options_description &desc, common_options &c)
+{
+	desc.add_options()
+		("json", po::bool_switch(&c.json), "print JSON instead of text")
+		("color", po::value(&c.color)->default_value("auto"), "colour: auto, always or never")
+		("verbose,v", po::bool_switch(&c.verbose), "say more (and show libbpf's log)")
+		("quiet,q", po::bool_switch(&c.quiet), "print only errors")
+		("ringbuf-size", po::value(&c.ringbuf_bytes), "BPF ring buffer size in bytes (power of 2, multiple of the page size)")
+		("help,h", "show this help");
+}
+
+int parse_command(const char *cmd, const po::options_description &desc,
+		  const std::vector<std::string> &args, std::vector<std::string> &positional,
+		  const char *examples)
+{
+	po::options_description all;
+	all.add(desc);
+	all.add_options()("args", po::value(&positional));
+	po::positional_options_description pos;
+	pos.add("args", -1);
+	po::variables_map vm;
+	try {
+		po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+		po::notify(vm);
+	} catch (const po::error &e) {
+		print_error(cmd, std::string(e.what()) + " (try --help)");
+		return EXIT_USAGE;
+	}
+	if (vm.count("help")) {
+		std::cout << desc << "\n" << examples;
+		return -1;
+	}
+	return 0;
+}
+
+kt::result<void> check_module_file(const std::string &path)
+{
+	struct stat st;
+	if (stat(path.c_str(), &st) != 0)
+		return kt::make_error(errno, path + ": " + std::strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return kt::make_error(EINVAL, path + ": not a regular file");
+	int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return kt::make_error(errno, path + ": " + std::strerror(errno));
+	unsigned char m[6] = {};
+	ssize_t n = read(fd, m, sizeof m);
+	close(fd);
+	if (n < 4)
+		return kt::make_error(ENOEXEC, path + ": not a kernel module (file too short to be ELF)");
+	const bool elf = !std::memcmp(m, "\x7f" "ELF", 4);
+	const bool xz = n >= 6 && !std::memcmp(m, "\xfd" "7zXZ\0", 6);
+	const bool zst = !std::memcmp(m, "\x28\xb5\x2f\xfd", 4);
+	const bool gz = m[0] == 0x1f && m[1] == 0x8b;
+	if (!elf && !xz && !zst && !gz)
+		return kt::make_error(ENOEXEC, path + ": not a kernel module (neither ELF nor xz, zstd or gzip)");
+	return {};
+}
+
+} // namespace kt::cli

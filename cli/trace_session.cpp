@@ -1,0 +1,78 @@
+#include "cli/trace_session.h"
+
+#include "cli/timeline_render.h"
+#include "kmod-trace/attempt_json.h"
+#include "kmod-trace/failure_explain.h"
+
+#include <cstdio>
+#include <sys/utsname.h>
+
+namespace kt::cli {
+
+namespace {
+
+constexpr uint64_t free_init_grace_ns = 300'000'000;	// worker runs within ms
+
+} // namespace
+
+std::string kernel_release()
+{
+	struct utsname u;
+	return uname(&u) == 0 ? u.release : "";
+}
+
+bool attempt_ready(const attempt_record &a, const tracer &t, uint64_t now_ns)
+{
+	if (!a.complete)
+		return false;
+	if (a.result != 0 || a.op != "load" || a.phase("free-init") || !t.probed("do_free_init"))
+		return true;
+	return now_ns > a.end_ns + free_init_grace_ns;
+}
+
+std::vector<attempt_record> collect_attempts(tracer &t, int timeout_ms)
+{
+	std::vector<attempt_record> out;
+	const uint64_t deadline = monotonic_ns() + static_cast<uint64_t>(timeout_ms) * 1'000'000;
+	for (;;) {
+		t.poll(20);
+		const uint64_t now = monotonic_ns();
+		for (auto &a : t.take([&](const attempt_record &x) { return attempt_ready(x, t, now); }))
+			out.push_back(std::move(a));
+		if (t.open_attempts() == 0 || now > deadline)
+			break;
+	}
+	for (auto &a : t.take([](const attempt_record &) { return true; }))
+		out.push_back(std::move(a));
+	return out;
+}
+
+void explain_attempt(attempt_record &a, symbol_lookup &lookup, const std::string &license)
+{
+	explain_context ctx;
+	ctx.release = kernel_release();
+	ctx.license = license;
+	ctx.provider = [&](const std::string &s) { return lookup.provider(s); };
+	ctx.kernel_exports = [&](const std::string &s) { return lookup.kernel_exports(s); };
+	a.failure = failure_explain(a, ctx);
+}
+
+void print_attempt(const attempt_record &a, const tracer &t, const print_options &o)
+{
+	if (o.json) {
+		std::printf("%s\n", attempt_to_json(a, kernel_release(), t.lost_events()).dump().c_str());
+	} else {
+		std::printf("%s", render_timeline(a, o.color).c_str());
+	}
+	std::fflush(stdout);
+}
+
+void print_lost(const tracer &t, const print_options &o)
+{
+	if (!o.json && t.lost_events())
+		std::fprintf(stderr, "warning: %llu trace events were lost (ring buffer full); "
+				     "timelines may be incomplete\n",
+			     static_cast<unsigned long long>(t.lost_events()));
+}
+
+} // namespace kt::cli

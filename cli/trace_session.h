@@ -1,0 +1,36 @@
+// What load, unload and watch share once a tracer is attached: collecting
+// finished attempts, explaining failures, printing.
+#pragma once
+
+#include "kmod-trace/attempt.h"
+#include "kmod-trace/symbol_lookup.h"
+#include "kmod-trace/tracer.h"
+
+#include <string>
+#include <vector>
+
+namespace kt::cli {
+
+struct print_options {
+	bool json = false;
+	bool color = false;
+	std::string perfetto;	// write Chrome trace JSON here, if set
+};
+
+// An attempt is ready when it ended and its init memory was freed (or
+// that cannot come: failure, unload, no probe, grace period over).
+bool attempt_ready(const attempt_record &a, const tracer &t, uint64_t now_ns);
+
+// Polls until no attempt is open and every finished one is ready, or
+// until timeout_ms passes.
+std::vector<attempt_record> collect_attempts(tracer &t, int timeout_ms);
+
+// Fills a.failure from the attempt's data and its log lines.
+void explain_attempt(attempt_record &a, symbol_lookup &lookup, const std::string &license);
+
+void print_attempt(const attempt_record &a, const tracer &t, const print_options &o);
+void print_lost(const tracer &t, const print_options &o);
+
+std::string kernel_release();
+
+} // namespace kt::cli

@@ -1,0 +1,36 @@
+// What the running kernel lets us attach to, found by asking it rather than
+// by comparing version numbers.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_set>
+
+struct btf;
+
+namespace kt {
+
+class kernel_probe {
+public:
+	kernel_probe();
+	~kernel_probe();
+	kernel_probe(const kernel_probe &) = delete;
+	kernel_probe &operator=(const kernel_probe &) = delete;
+
+	bool has_btf() const { return btf_ != nullptr; }
+	// The function is in BTF and the verifier accepts an fentry program
+	// for it (libbpf-tools' fentry_can_attach).
+	bool fentry_can_attach(const std::string &func);
+	// The function is a kernel text symbol a kprobe can sit on.
+	bool kprobe_exists(const std::string &func);
+	// A BTF-enabled tracepoint of this name exists.
+	bool tp_btf_exists(const std::string &tp);
+
+private:
+	struct btf *btf_ = nullptr;
+	bool kallsyms_read_ = false;
+	std::unordered_set<std::string> text_syms_;
+	void read_kallsyms();
+};
+
+} // namespace kt

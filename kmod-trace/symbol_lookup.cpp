@@ -1,0 +1,94 @@
+#include "kmod-trace/symbol_lookup.h"
+
+#include "kmod-trace/elf_module.h"
+#include "kmod-trace/module_file.h"
+
+#include <dirent.h>
+#include <fstream>
+#include <libkmod.h>
+#include <memory>
+
+namespace kt {
+
+namespace {
+
+std::string from_index(const std::string &symbol)
+{
+	std::unique_ptr<kmod_ctx, decltype(&kmod_unref)> ctx(kmod_new(nullptr, nullptr), kmod_unref);
+	if (!ctx)
+		return "";
+	kmod_list *list = nullptr;
+	if (kmod_module_new_from_lookup(ctx.get(), ("symbol:" + symbol).c_str(), &list) < 0 || !list)
+		return "";
+	kmod_module *m = kmod_module_get_module(list);
+	std::string name = m ? kmod_module_get_name(m) : "";
+	if (m)
+		kmod_module_unref(m);
+	kmod_module_unref_list(list);
+	return name;
+}
+
+bool is_module_file(const std::string &n)
+{
+	for (const char *ext : {".ko", ".ko.xz", ".ko.zst", ".ko.gz"}) {
+		std::string e = ext;
+		if (n.size() > e.size() && n.compare(n.size() - e.size(), e.size(), e) == 0)
+			return true;
+	}
+	return false;
+}
+
+} // namespace
+
+void symbol_lookup::scan_dir()
+{
+	dir_scanned_ = true;
+	if (dir_.empty())
+		return;
+	std::unique_ptr<DIR, decltype(&closedir)> d(opendir(dir_.c_str()), closedir);
+	if (!d)
+		return;
+	while (dirent *e = readdir(d.get())) {
+		std::string n = e->d_name;
+		if (!is_module_file(n))
+			continue;
+		auto f = read_module_file(dir_ + "/" + n);
+		if (!f)
+			continue;
+		auto info = parse_module(f->image);
+		if (!info)
+			continue;
+		std::string name = info->get("name");
+		for (const auto &x : info->exports)
+			dir_exports_.emplace(x.name, name.empty() ? n : name);
+	}
+}
+
+std::string symbol_lookup::provider(const std::string &symbol)
+{
+	std::string p = from_index(symbol);
+	if (!p.empty())
+		return p;
+	if (!dir_scanned_)
+		scan_dir();
+	auto it = dir_exports_.find(symbol);
+	return it == dir_exports_.end() ? "" : it->second;
+}
+
+bool symbol_lookup::kernel_exports(const std::string &symbol)
+{
+	if (!kallsyms_read_) {
+		kallsyms_read_ = true;
+		std::ifstream in("/proc/kallsyms");
+		std::string addr, type, name, rest;
+		while (in >> addr >> type >> name) {
+			if (in.peek() != '\n')
+				std::getline(in, rest);	// a module's symbol
+			else
+				kallsyms_.insert(name);
+		}
+	}
+	return kallsyms_.count(symbol) > 0 || kallsyms_.count("__ksymtab_" + symbol) > 0;
+}
+
+} // namespace kt

@@ -1,0 +1,166 @@
+#include "kmod-trace/tracer.h"
+
+#include "kmod-trace/attempt_builder.h"
+#include "kmod-trace/kernel_probe.h"
+
+#include <linux/types.h>
+#include "bpf/loadtrace.h"
+#include "loadtrace.skel.h"
+
+#include <bpf/libbpf.h>
+#include <cerrno>
+#include <chrono>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+
+namespace kt {
+
+namespace {
+
+bool libbpf_verbose = false;
+
+int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!libbpf_verbose)
+		return 0;
+	(void)level;
+	return std::vfprintf(stderr, fmt, ap);
+}
+
+struct skel_deleter {
+	void operator()(loadtrace *s) const { loadtrace__destroy(s); }
+};
+struct ringbuf_deleter {
+	void operator()(ring_buffer *r) const { ring_buffer__free(r); }
+};
+
+std::string privilege_hint(int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		return " (tracing needs root, or CAP_BPF with CAP_PERFMON)";
+	return "";
+}
+
+probe_mode how_to_probe(kernel_probe &k, const std::string &fn)
+{
+	if (fn.rfind("tp:", 0) == 0)
+		return k.tp_btf_exists(fn.substr(3)) ? probe_mode::tracepoint : probe_mode::unavailable;
+	if (k.fentry_can_attach(fn))
+		return probe_mode::fentry;
+	if (k.kprobe_exists(fn))
+		return probe_mode::kprobe;
+	return probe_mode::unavailable;
+}
+
+} // namespace
+
+uint64_t monotonic_ns()
+{
+	timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+struct tracer::impl {
+	std::unique_ptr<loadtrace, skel_deleter> skel;
+	std::unique_ptr<ring_buffer, ringbuf_deleter> rb;
+	attempt_builder builder;
+	std::vector<probe_choice> probes;
+
+	static int on_event(void *ctx, void *data, size_t size)
+	{
+		auto *self = static_cast<impl *>(ctx);
+		if (size < sizeof(kt_event))
+			return 0;
+		kt_event ev;
+		std::memcpy(&ev, data, sizeof ev);
+		self->builder.add(ev);
+		return 0;
+	}
+};
+
+tracer::tracer(std::unique_ptr<impl> p) : p_(std::move(p)) {}
+tracer::~tracer() = default;
+
+result<std::unique_ptr<tracer>> tracer::open(const trace_options &opts)
+{
+	auto t0 = std::chrono::steady_clock::now();
+	libbpf_verbose = opts.verbose;
+	libbpf_set_print(print_libbpf);
+
+	auto p = std::make_unique<impl>();
+	p->skel.reset(loadtrace__open());
+	if (!p->skel)
+		return make_error(errno, std::string("cannot open the BPF object: ") + std::strerror(errno));
+	p->skel->rodata->targ_tgid = static_cast<__u32>(opts.tgid);
+	if (opts.ringbuf_bytes &&
+	    bpf_map__set_max_entries(p->skel->maps.events, opts.ringbuf_bytes))
+		return make_error(EINVAL, "bad ring buffer size " + std::to_string(opts.ringbuf_bytes) +
+						  " (a power of two, at least the page size)");
+	{
+		kernel_probe k;
+		p->probes = probe_select(p->skel->obj, [&k](const std::string &fn) { return how_to_probe(k, fn); });
+	}
+	bool have_loader = false;
+	for (const auto &c : p->probes)
+		have_loader = have_loader || (c.function == "load_module" && c.mode != probe_mode::unavailable);
+	if (!have_loader)
+		return make_error(ENOSYS, "this kernel has no load_module() to trace "
+					  "(built without CONFIG_MODULES, or no BTF and no kprobes)");
+
+	int err = loadtrace__load(p->skel.get());
+	if (err)
+		return make_error(err, std::string("cannot load the BPF programs: ") +
+					       std::strerror(-err) + privilege_hint(err));
+	err = loadtrace__attach(p->skel.get());
+	if (err)
+		return make_error(err, std::string("cannot attach to the module loader: ") +
+					       std::strerror(-err) + privilege_hint(err));
+	p->rb.reset(ring_buffer__new(bpf_map__fd(p->skel->maps.events), impl::on_event, p.get(), nullptr));
+	if (!p->rb)
+		return make_error(errno, std::string("cannot open the ring buffer: ") + std::strerror(errno));
+
+	std::unique_ptr<tracer> t(new tracer(std::move(p)));
+	t->attach_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+	return t;
+}
+
+result<int> tracer::poll(int timeout_ms)
+{
+	int n = ring_buffer__poll(p_->rb.get(), timeout_ms);
+	if (n < 0 && n != -EINTR)
+		return make_error(n, std::string("ring buffer poll failed: ") + std::strerror(-n));
+	return n < 0 ? 0 : n;
+}
+
+std::vector<attempt_record> tracer::take(const std::function<bool(const attempt_record &)> &ready)
+{
+	return p_->builder.take(ready);
+}
+
+size_t tracer::open_attempts() const
+{
+	return p_->builder.open_count();
+}
+
+uint64_t tracer::lost_events() const
+{
+	return p_->skel->bss->lost_events;
+}
+
+const std::vector<probe_choice> &tracer::probes() const
+{
+	return p_->probes;
+}
+
+bool tracer::probed(const std::string &function) const
+{
+	for (const auto &c : p_->probes)
+		if (c.function == function)
+			return c.mode != probe_mode::unavailable;
+	return false;
+}
+
+} // namespace kt

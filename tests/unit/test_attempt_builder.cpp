@@ -1,0 +1,126 @@
+// The event folding behind every timeline, fed with synthetic events.
+#include "kmod-trace/attempt_builder.h"
+#include "kmod-trace/attempt_json.h"
+
+#include <linux/types.h>
+#include "bpf/loadtrace.h"
+
+#include <cstring>
+#include <gtest/gtest.h>
+
+namespace {
+
+kt_event ev(uint32_t kind, uint64_t attempt, uint64_t ts, uint32_t tid = 100)
+{
+	kt_event e{};
+	e.kind = kind;
+	e.attempt = attempt;
+	e.ts_ns = ts;
+	e.tid = tid;
+	e.tgid = tid;
+	std::strcpy(e.comm, "insmod");
+	return e;
+}
+
+kt_event phase(uint64_t attempt, uint32_t ph, uint64_t ts, uint64_t dur, int64_t ret)
+{
+	kt_event e = ev(KT_EV_PHASE, attempt, ts);
+	e.phase = ph;
+	e.duration_ns = dur;
+	e.ret = ret;
+	return e;
+}
+
+kt_event state(uint64_t attempt, uint64_t ts, uint32_t s)
+{
+	kt_event e = ev(KT_EV_STATE, attempt, ts);
+	e.state = s;
+	return e;
+}
+
+kt_event end(uint64_t attempt, uint64_t ts, uint64_t dur, int64_t ret)
+{
+	kt_event e = ev(KT_EV_END, attempt, ts);
+	e.duration_ns = dur;
+	e.ret = ret;
+	return e;
+}
+
+} // namespace
+
+TEST(attempt_builder, folds_one_successful_load)
+{
+	kt::attempt_builder b;
+	b.add(ev(KT_EV_BEGIN, 1, 1000));
+	kt_event n = ev(KT_EV_NAME, 1, 1500);
+	std::strcpy(n.name, "kt_hello");
+	b.add(n);
+	b.add(state(1, 1600, KT_STATE_COMING));
+	b.add(phase(1, KT_PH_INIT, 1600, 300, 0));
+	b.add(state(1, 1950, KT_STATE_LIVE));
+	EXPECT_TRUE(b.take_complete().empty()) << "not complete before its end event";
+	b.add(phase(1, KT_PH_LOAD, 1000, 1000, 0));
+	b.add(end(1, 2000, 1000, 0));
+	auto done = b.take_complete();
+	ASSERT_EQ(done.size(), 1u);
+	const auto &a = done[0];
+	EXPECT_EQ(a.module, "kt_hello");
+	EXPECT_EQ(a.comm, "insmod");
+	EXPECT_EQ(a.total_ns, 1000u);
+	ASSERT_EQ(a.states.size(), 2u);
+	EXPECT_EQ(a.states[0].state, "COMING");
+	EXPECT_EQ(a.states[0].t_ns, 600u);
+	EXPECT_EQ(a.states[1].state, "LIVE");
+	ASSERT_EQ(a.phases.size(), 2u);
+	EXPECT_EQ(a.phases[0].name, "load") << "phases sorted by start";
+	EXPECT_EQ(a.phases[1].name, "init");
+	EXPECT_EQ(a.phases[1].start_ns, 600u);
+	EXPECT_EQ(b.open_count(), 0u);
+}
+
+TEST(attempt_builder, keeps_interleaved_attempts_apart)
+{
+	kt::attempt_builder b;
+	b.add(ev(KT_EV_BEGIN, 1, 100, 10));
+	b.add(ev(KT_EV_BEGIN, 2, 150, 20));
+	b.add(state(2, 160, KT_STATE_COMING));
+	b.add(state(1, 170, KT_STATE_COMING));
+	b.add(end(2, 200, 50, -19));
+	b.add(state(1, 210, KT_STATE_LIVE));
+	auto first = b.take_complete();
+	ASSERT_EQ(first.size(), 1u);
+	EXPECT_EQ(first[0].attempt, 2u);
+	EXPECT_EQ(first[0].result, -19);
+	EXPECT_EQ(first[0].states.size(), 1u);
+	b.add(end(1, 300, 200, 0));
+	auto second = b.take_complete();
+	ASSERT_EQ(second.size(), 1u);
+	EXPECT_EQ(second[0].states.size(), 2u);
+}
+
+TEST(attempt_builder, take_all_returns_unfinished_attempts_as_incomplete)
+{
+	kt::attempt_builder b;
+	b.add(ev(KT_EV_BEGIN, 7, 100));
+	auto all = b.take_all();
+	ASSERT_EQ(all.size(), 1u);
+	EXPECT_FALSE(all[0].complete);
+}
+
+TEST(attempt_json, has_the_documented_keys_and_errno_names)
+{
+	kt::attempt_record a;
+	a.module = "kt_fail_init";
+	a.result = -19;
+	a.states.push_back({"COMING", 5});
+	a.states.push_back({"GOING", 9});
+	auto j = kt::attempt_to_json(a, "6.1.0-test", 3);
+	EXPECT_EQ(j["result"], "-ENODEV");
+	EXPECT_EQ(j["kernel"], "6.1.0-test");
+	EXPECT_EQ(j["lost_events"], 3);
+	EXPECT_TRUE(j["failure"].is_null());
+	ASSERT_EQ(j["states"].size(), 2u);
+	EXPECT_EQ(j["states"][1]["state"], "GOING");
+	EXPECT_EQ(kt::errno_text(0), "0");
+	EXPECT_EQ(kt::errno_text(-17), "-EEXIST");
+}

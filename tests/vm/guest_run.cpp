@@ -1,0 +1,88 @@
+#include "guest_run.h"
+
+#include <cstdio>
+#include <sstream>
+#include <sys/wait.h>
+
+namespace kt::vmtest {
+
+std::vector<nlohmann::json> scenario::json() const
+{
+	std::vector<nlohmann::json> v;
+	std::istringstream in(out);
+	for (std::string line; std::getline(in, line);) {
+		if (line.empty() || line[0] != '{')
+			continue;
+		auto j = nlohmann::json::parse(line, nullptr, false);
+		if (!j.is_discarded())
+			v.push_back(std::move(j));
+	}
+	return v;
+}
+
+namespace {
+
+std::string shell_quote(const std::string &s)
+{
+	std::string q = "'";
+	for (char c : s)
+		q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+	return q + "'";
+}
+
+} // namespace
+
+guest_run guest_run_boot(const std::string &kernel, const std::vector<std::string> &extra_adds)
+{
+	guest_run r;
+	r.kernel = kernel;
+	std::string cmd = std::string(KT_SOURCE_DIR) + "/scripts/vm-run --kernel " + shell_quote(kernel) +
+			  " --timeout 600 --add " KT_SOURCE_DIR "/tests/vm/scenarios.sh --add " KT_BINARY_DIR
+			  "/tests/kt-bpf-list";
+	for (const auto &a : extra_adds)
+		cmd += " --add " + shell_quote(a);
+	cmd += " -- sh /added/scenarios.sh";
+	FILE *p = popen(cmd.c_str(), "r");
+	if (!p)
+		return r;
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+		r.raw.append(buf, n);
+	int st = pclose(p);
+	r.vm_exit = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	guest_run_parse(r);
+	return r;
+}
+
+void guest_run_parse(guest_run &r)
+{
+	std::istringstream in(r.raw);
+	scenario *cur = nullptr;
+	bool in_err = false;
+	for (std::string line; std::getline(in, line);) {
+		if (line.rfind("=== BEGIN ", 0) == 0) {
+			cur = &r.scenarios[line.substr(10)];
+			in_err = false;
+		} else if (line.rfind("=== STDERR ", 0) == 0) {
+			in_err = true;
+		} else if (line.rfind("=== EXIT ", 0) == 0 && cur) {
+			cur->exit = std::stoi(line.substr(line.rfind(' ') + 1));
+			cur = nullptr;
+		} else if (line == "=== DONE") {
+			r.done = true;
+		} else if (cur) {
+			(in_err ? cur->err : cur->out) += line + "\n";
+		}
+	}
+}
+
+std::string state_sequence(const nlohmann::json &attempt)
+{
+	std::string s;
+	for (const auto &st : attempt.value("states", nlohmann::json::array()))
+		s += (s.empty() ? "" : " ") + st.value("state", std::string("?"));
+	return s;
+}
+
+} // namespace kt::vmtest
