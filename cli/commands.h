@@ -22,5 +22,9 @@ using args_t = std::vector<std::string>;
 int cmd_load(const args_t &args, const global_options &g);
 int cmd_unload(const args_t &args, const global_options &g);
 int cmd_info(const args_t &args, const global_options &g);
+int cmd_doctor(const args_t &args, const global_options &g);
+int cmd_watch(const args_t &args, const global_options &g);
+int cmd_bench(const args_t &args, const global_options &g);
+int cmd_compare(const args_t &args, const global_options &g);
 
 } // namespace kt::cli

@@ -19,7 +19,11 @@ struct command {
 const command commands[] = {
 	{"load", kt::cli::cmd_load, "load a module through libkmod, optionally traced"},
 	{"unload", kt::cli::cmd_unload, "remove a loaded module"},
+	{"watch", kt::cli::cmd_watch, "trace every module load and unload on the system as it happens"},
 	{"info", kt::cli::cmd_info, "show the anatomy of .ko files (plain, .xz, .zst, .gz)"},
+	{"doctor", kt::cli::cmd_doctor, "predict whether modules will load on a kernel, and why not"},
+	{"bench", kt::cli::cmd_bench, "benchmark load+unload cycles of a module, phase by phase"},
+	{"compare", kt::cli::cmd_compare, "compare bench results across kernels, flagging regressions"},
 };
 
 void print_usage(FILE *f)

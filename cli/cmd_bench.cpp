@@ -1,0 +1,13 @@
+// Placeholder: the bench command is being built.
+#include "cli/commands.h"
+#include "cli/output.h"
+
+namespace kt::cli {
+
+int cmd_bench(const args_t &, const global_options &)
+{
+	print_error("bench", "not available in this build yet");
+	return EXIT_FAILED;
+}
+
+} // namespace kt::cli
