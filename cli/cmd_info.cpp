@@ -112,9 +112,21 @@ private:
 	std::string text_;
 };
 
+// escape_for_tty keeps newlines and tabs; a module's strings must not be
+// able to fake report lines, so those are escaped here too.
 std::string esc(const std::string &s)
 {
-	return escape_for_tty(s);
+	std::string flat;
+	flat.reserve(s.size());
+	for (char c : s) {
+		if (c == '\n')
+			flat += "\\n";
+		else if (c == '\t')
+			flat += "\\t";
+		else
+			flat += c;
+	}
+	return escape_for_tty(flat);
 }
 
 std::string signature_text(const module_signature_info &s)
@@ -303,7 +315,7 @@ int cmd_info(const args_t &args, const global_options &g)
 		auto file = read_module_file(path);
 		auto info = file ? parse_module(file->image) : result<module_info>(file.err());
 		if (!info) {
-			print_error("info", path + ": " + info.err().message);
+			print_error("info", esc(path) + ": " + esc(info.err().message));
 			status = EXIT_FAILED;
 			if (opt.json)
 				results.push_back(module_error_to_json(path, info.err()));

@@ -65,14 +65,18 @@ std::unique_ptr<tracer> open_tracer(const common_options &c, const char *cmd)
 	return std::move(t.value());
 }
 
-void report(tracer &t, const common_options &c, symbol_lookup &lookup, const std::string &license)
+bool report(tracer &t, const common_options &c, const std::string &perfetto, symbol_lookup &lookup,
+	    const std::string &license)
 {
-	print_options o{c.json, want_color(c.color, STDOUT_FILENO), ""};
+	print_options o{c.json, want_color(c.color, STDOUT_FILENO), perfetto};
+	perfetto_sink sink(perfetto);
 	for (auto &a : collect_attempts(t, 2000)) {
 		explain_attempt(a, lookup, license);
 		print_attempt(a, t, o);
+		sink.add(a);
 	}
 	print_lost(t, o);
+	return sink.write();
 }
 
 } // namespace
@@ -83,8 +87,10 @@ int cmd_load(const args_t &args, const global_options &)
 				     "Load a kernel module through libkmod.\n\nOptions");
 	load_request req;
 	bool trace = false;
+	std::string perfetto;
 	desc.add_options()
 		("trace", po::bool_switch(&trace), "trace the load with BPF and print its timeline")
+		("perfetto", po::value(&perfetto), "with --trace, also write a Chrome trace (Perfetto) to this file")
 		("force-vermagic", po::bool_switch(&req.force_vermagic), "ignore the version magic (taints the kernel)")
 		("force-modversion", po::bool_switch(&req.force_modversion), "ignore symbol versions (taints the kernel)")
 		("with-deps", po::bool_switch(&req.with_deps), "load dependencies first, as modprobe does");
@@ -115,7 +121,8 @@ int cmd_load(const args_t &args, const global_options &)
 	}
 	if (t) {
 		symbol_lookup lookup(is_path ? dir_of(req.module) : "");
-		report(*t, common, lookup, license);
+		if (!report(*t, common, perfetto, lookup, license))
+			return EXIT_FAILED;
 	}
 	if (out->kernel_errno) {
 		print_error("load", "the kernel refused " + out->name + ": " +
@@ -133,7 +140,10 @@ int cmd_unload(const args_t &args, const global_options &)
 	po::options_description desc("Usage: kmod-trace unload [OPTIONS] NAME\n\n"
 				     "Remove a loaded kernel module.\n\nOptions");
 	bool trace = false;
-	desc.add_options()("trace", po::bool_switch(&trace), "trace the unload with BPF and print its timeline");
+	std::string perfetto;
+	desc.add_options()
+		("trace", po::bool_switch(&trace), "trace the unload with BPF and print its timeline")
+		("perfetto", po::value(&perfetto), "with --trace, also write a Chrome trace (Perfetto) to this file");
 	common_options common;
 	add_common_options(desc, common);
 	std::vector<std::string> positional;
@@ -152,7 +162,8 @@ int cmd_unload(const args_t &args, const global_options &)
 	auto r = module_unload(positional[0]);
 	if (t) {
 		symbol_lookup lookup("");
-		report(*t, common, lookup, "");
+		if (!report(*t, common, perfetto, lookup, ""))
+			return EXIT_FAILED;
 	}
 	if (!r) {
 		print_error("unload", r.err());

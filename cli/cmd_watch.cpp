@@ -1,13 +1,104 @@
-// Placeholder: the watch command is being built.
+// kmod-trace watch: every module load and unload on the system, by any
+// process, as it happens.
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "cli/output.h"
+#include "cli/trace_session.h"
+
+#include <csignal>
+#include <cstdio>
+#include <fnmatch.h>
+#include <unistd.h>
+
+namespace po = boost::program_options;
 
 namespace kt::cli {
 
-int cmd_watch(const args_t &, const global_options &)
+namespace {
+
+volatile std::sig_atomic_t stop_requested = 0;
+
+void on_signal(int)
 {
-	print_error("watch", "not available in this build yet");
-	return EXIT_FAILED;
+	stop_requested = 1;
+}
+
+const char *watch_examples =
+	"Examples:\n"
+	"  kmod-trace watch\n"
+	"  kmod-trace watch --duration 30 --filter 'snd_*' --json\n"
+	"  kmod-trace watch --perfetto /tmp/loads.json    # open in ui.perfetto.dev\n\n"
+	"Ctrl-C (or SIGTERM) ends it; the probes go with the process.\n";
+
+bool wanted(const attempt_record &a, const std::string &filter)
+{
+	return filter.empty() || fnmatch(filter.c_str(), a.module.c_str(), 0) == 0;
+}
+
+} // namespace
+
+int cmd_watch(const args_t &args, const global_options &)
+{
+	po::options_description desc("Usage: kmod-trace watch [OPTIONS]\n\n"
+				     "Trace every module load and unload on the system.\n\nOptions");
+	double duration = 0;
+	std::string filter, perfetto;
+	desc.add_options()
+		("duration", po::value(&duration), "stop after this many seconds (default: until Ctrl-C)")
+		("filter", po::value(&filter), "only modules whose name matches this glob")
+		("perfetto", po::value(&perfetto), "also write a Chrome trace (Perfetto) to this file");
+	common_options common;
+	add_common_options(desc, common);
+	std::vector<std::string> positional;
+	int parsed = parse_command("watch", desc, args, positional, watch_examples);
+	if (parsed != EXIT_OK)
+		return parsed == -1 ? EXIT_OK : parsed;
+	if (!positional.empty()) {
+		print_error("watch", "unexpected argument '" + positional[0] + "' (try --help)");
+		return EXIT_USAGE;
+	}
+	if (duration < 0) {
+		print_error("watch", "--duration must be positive");
+		return EXIT_USAGE;
+	}
+	auto opened = tracer::open({0, common.ringbuf_bytes, common.verbose});
+	if (!opened) {
+		print_error("watch", opened.err());
+		return EXIT_FAILED;
+	}
+	tracer &t = *opened.value();
+	std::signal(SIGINT, on_signal);
+	std::signal(SIGTERM, on_signal);
+	if (!common.quiet)
+		std::fprintf(stderr, "watching module loads and unloads (attached in %.1f ms); Ctrl-C to stop\n",
+			     t.attach_ms());
+
+	print_options o{common.json, want_color(common.color, STDOUT_FILENO), perfetto};
+	perfetto_sink sink(perfetto);
+	symbol_lookup lookup("");
+	const uint64_t end = duration > 0 ? monotonic_ns() + static_cast<uint64_t>(duration * 1e9) : 0;
+	auto emit = [&](std::vector<attempt_record> done) {
+		for (auto &a : done) {
+			if (!wanted(a, filter))
+				continue;
+			explain_attempt(a, lookup, "");
+			print_attempt(a, t, o);
+			sink.add(a);
+		}
+	};
+	while (!stop_requested && (!end || monotonic_ns() < end)) {
+		auto r = t.poll(100);
+		if (!r) {
+			print_error("watch", r.err());
+			return EXIT_FAILED;
+		}
+		const uint64_t now = monotonic_ns();
+		emit(t.take([&](const attempt_record &a) { return attempt_ready(a, t, now); }));
+	}
+	t.poll(0);
+	emit(t.take([](const attempt_record &) { return true; }));
+	print_lost(t, o);
+	return sink.write() ? EXIT_OK : EXIT_FAILED;
 }
 
 } // namespace kt::cli

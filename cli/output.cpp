@@ -40,7 +40,7 @@ std::string escape_for_tty(const std::string &s)
 	std::string out;
 	out.reserve(s.size());
 	for (unsigned char c : s) {
-		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+		if (c < 0x20 || c == 0x7f) {
 			char buf[8];
 			std::snprintf(buf, sizeof buf, "\\x%02x", c);
 			out += buf;

@@ -19,7 +19,7 @@ bool want_color(const std::string &mode, int fd);
 std::string paint(bool enabled, const char *sgr, const std::string &text);
 
 // Escape a string from an untrusted source (module name, log line) for a
-// terminal: control characters become \xNN.
+// terminal: control characters (newlines too) become \xNN.
 std::string escape_for_tty(const std::string &s);
 
 } // namespace kt::cli

@@ -3,6 +3,13 @@
 #include "cli/timeline_render.h"
 #include "kmod-trace/attempt_json.h"
 #include "kmod-trace/failure_explain.h"
+#include "kmod-trace/perfetto.h"
+
+#include "cli/output.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 
 #include <cstdio>
 #include <sys/utsname.h>
@@ -73,6 +80,20 @@ void print_lost(const tracer &t, const print_options &o)
 		std::fprintf(stderr, "warning: %llu trace events were lost (ring buffer full); "
 				     "timelines may be incomplete\n",
 			     static_cast<unsigned long long>(t.lost_events()));
+}
+
+bool perfetto_sink::write() const
+{
+	if (path_.empty())
+		return true;
+	std::ofstream f(path_, std::ios::trunc);
+	if (f)
+		f << perfetto_trace(all_).dump() << "\n";
+	if (!f) {
+		print_error("trace", "cannot write " + path_ + ": " + std::strerror(errno));
+		return false;
+	}
+	return true;
 }
 
 } // namespace kt::cli

@@ -33,4 +33,21 @@ void print_lost(const tracer &t, const print_options &o);
 
 std::string kernel_release();
 
+// Gathers attempts for --perfetto and writes them at the end.
+class perfetto_sink {
+public:
+	explicit perfetto_sink(std::string path) : path_(std::move(path)) {}
+	void add(const attempt_record &a)
+	{
+		if (!path_.empty())
+			all_.push_back(a);
+	}
+	// False (after printing why) when the file cannot be written.
+	bool write() const;
+
+private:
+	std::string path_;
+	std::vector<attempt_record> all_;
+};
+
 } // namespace kt::cli

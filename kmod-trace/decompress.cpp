@@ -42,7 +42,7 @@ class out_buffer {
 public:
 	out_buffer(std::size_t hint, std::size_t limit) : limit_(std::min(limit, max_limit))
 	{
-		buf_.resize(std::clamp<std::size_t>(hint, 4096, limit_ + 1));
+		buf_.resize(std::min(std::max<std::size_t>(hint, 4096), limit_ + 1));
 	}
 
 	// Makes room after `used` bytes; false once limit + 1 bytes are full.

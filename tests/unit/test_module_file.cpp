@@ -1,6 +1,7 @@
 // The module file reader: compression by magic, refusal of everything that
 // is not a regular file, size limits, and a specific message per failure.
 #include "kmod-trace/decompress.h"
+#include "kmod-trace/elf_module.h"
 #include "kmod-trace/module_file.h"
 #include "test_info_support.h"
 
@@ -108,6 +109,15 @@ TEST(module_file, zstd_and_gzip_made_from_a_real_module)
 	EXPECT_EQ(g->format, kt::compression::gzip);
 	EXPECT_EQ(g->image, plain);
 	EXPECT_EQ(g->file_size, std::filesystem::file_size(dir.file("loop.ko.gz")));
+	// The signature travels inside the compressed payload.
+	for (const auto *m : {&z.value(), &g.value()}) {
+		auto info = kt::parse_module(m->image);
+		ASSERT_TRUE(info.ok()) << info.err().message;
+		EXPECT_EQ(info->get("name"), "loop");
+		EXPECT_TRUE(info->signature.present);
+		EXPECT_EQ(info->signature.signer + "\n",
+			  run("/sbin/modinfo -F signer " + shell_quote(path)));
+	}
 }
 
 TEST(module_file, format_comes_from_magic_not_name)

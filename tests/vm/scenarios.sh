@@ -31,6 +31,54 @@ run fail_init_gone grep -c '^kt_fail_init ' /proc/modules
 run unload_missing kmod-trace unload kt_hello
 run missing_file kmod-trace load /added/no-such.ko
 run not_elf kmod-trace load /proc/version
+run dep_user_alone kmod-trace load --trace --json $S/kt_dep_user.ko
+run dep_provider kmod-trace load --trace --json $S/kt_dep_provider.ko
+run dep_user kmod-trace load --trace --json $S/kt_dep_user.ko
+run dep_unload_user kmod-trace unload kt_dep_user
+run dep_unload_provider kmod-trace unload kt_dep_provider
+run bad_param kmod-trace load --trace --json $S/kt_hello.ko delay=abc
+run already_loaded_1 kmod-trace load $S/kt_hello.ko
+run already_loaded kmod-trace load --trace --json $S/kt_hello.ko
+run already_loaded_unload kmod-trace unload kt_hello
+run heavy kmod-trace load --trace --json --perfetto /tmp/heavy.trace.json $S/kt_heavy.ko
+run heavy_perfetto cat /tmp/heavy.trace.json
+run heavy_unload kmod-trace unload --trace --json kt_heavy
+run tiny_ringbuf kmod-trace load --trace --json --ringbuf-size 4096 $S/kt_heavy.ko
+run tiny_unload kmod-trace unload kt_heavy
+
+# The same load seen by function_graph (load_module alone) and by us.
+T=/sys/kernel/tracing
+echo 0 > $T/tracing_on; echo > $T/trace
+echo load_module > $T/set_graph_function
+echo 1 > $T/max_graph_depth
+echo function_graph > $T/current_tracer
+echo 1 > $T/tracing_on
+run fgraph_load kmod-trace load --trace --json $S/kt_heavy.ko
+echo 0 > $T/tracing_on
+run fgraph_trace cat $T/trace
+echo nop > $T/current_tracer
+kmod-trace unload kt_heavy >/dev/null 2>&1
+
+# Concurrent loads by other processes, seen by one watcher.
+kmod-trace watch --json --duration 30 >/tmp/watch.out 2>/tmp/watch.err &
+wpid=$!
+i=0
+while ! grep -q attached /tmp/watch.err && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+pids=
+for m in kt_hello kt_heavy kt_dep_provider kt_fail_init; do
+	insmod $S/$m.ko 2>/dev/null &
+	pids="$pids $!"
+done
+wait $pids
+sleep 1
+for m in kt_hello kt_heavy kt_dep_provider; do rmmod $m; done
+sleep 1
+kill -INT $wpid
+wait $wpid
+run watch_rc echo $?
+run watch_out cat /tmp/watch.out
+run watch_err cat /tmp/watch.err
+
 run bpf_left /added/kt-bpf-list
 for f in /added/*.ko; do
 	[ -f "$f" ] || continue

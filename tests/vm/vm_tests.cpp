@@ -2,6 +2,7 @@
 // KT_VM_KERNEL names the kernel (6.1, 6.12 or a release); the guest runs
 // once and every test asserts on its recorded output.
 #include "guest_run.h"
+#include "vm_support.h"
 
 #include <cstdlib>
 #include <gtest/gtest.h>
@@ -11,38 +12,12 @@ using kt::vmtest::guest_run;
 using kt::vmtest::scenario;
 using kt::vmtest::state_sequence;
 
-namespace {
-
+namespace kt::vmtest {
 guest_run *run;
+} // namespace kt::vmtest
 
-const scenario &sc(const std::string &name)
-{
-	static const scenario none;
-	auto it = run->scenarios.find(name);
-	if (it == run->scenarios.end()) {
-		ADD_FAILURE() << "the guest did not run scenario " << name;
-		return none;
-	}
-	return it->second;
-}
-
-// The single attempt a traced load printed.
-nlohmann::json one_attempt(const std::string &name)
-{
-	auto v = sc(name).json();
-	EXPECT_EQ(v.size(), 1u) << name << " printed:\n" << sc(name).out << sc(name).err;
-	return v.empty() ? nlohmann::json::object() : v[0];
-}
-
-uint64_t phase_ns(const nlohmann::json &a, const std::string &phase)
-{
-	for (const auto &p : a.value("phases", nlohmann::json::array()))
-		if (p.value("name", "") == phase)
-			return p.value("duration_ns", 0ull);
-	return 0;
-}
-
-} // namespace
+using kt::vmtest::run;
+using kt::vmtest::phase_ns;
 
 TEST(vm, guest_ran_to_the_end)
 {

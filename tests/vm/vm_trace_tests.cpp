@@ -1,0 +1,172 @@
+// VM tests of the tracer beyond a plain load: failures explained, a heavy
+// module against libelf's count, unloads, a tiny ring buffer, function_graph,
+// and concurrent loads by other processes.
+#include "guest_run.h"
+#include "vm_support.h"
+
+#include "kmod-trace/elf_module.h"
+#include "kmod-trace/module_file.h"
+
+#include <elf.h>
+#include <gtest/gtest.h>
+#include <map>
+#include <regex>
+
+using kt::vmtest::state_sequence;
+
+namespace {
+
+// Relocation entries the kernel applies: RELA sections whose target is
+// allocated (apply_relocations() skips the others).
+uint64_t allocated_relocations(const std::string &path)
+{
+	auto f = kt::read_module_file(path);
+	EXPECT_TRUE(f.ok()) << path;
+	if (!f)
+		return 0;
+	auto info = kt::parse_module(f->image);
+	EXPECT_TRUE(info.ok()) << path;
+	if (!info)
+		return 0;
+	uint64_t n = 0;
+	for (const auto &r : info->relocations)
+		for (const auto &s : info->sections)
+			if (s.name == r.target && (s.flags & SHF_ALLOC))
+				n += r.count;
+	return n;
+}
+
+} // namespace
+
+TEST(vm_trace, missing_dependency_names_symbol_and_provider)
+{
+	const auto &s = sc("dep_user_alone");
+	EXPECT_EQ(s.exit, 1);
+	auto a = one_attempt("dep_user_alone");
+	EXPECT_EQ(a.value("result", ""), "-ENOENT");
+	ASSERT_TRUE(a["failure"].is_object()) << a.dump();
+	EXPECT_EQ(a["failure"].value("check", ""), "unknown-symbol");
+	EXPECT_EQ(a["failure"].value("symbol", ""), "kt_dep_value");
+	EXPECT_EQ(a["failure"].value("provider", ""), "kt_dep_provider");
+	EXPECT_NE(a["failure"].value("hint", "").find("kt_dep_provider"), std::string::npos);
+	EXPECT_EQ(sc("dep_provider").exit, 0);
+	EXPECT_EQ(sc("dep_user").exit, 0) << sc("dep_user").err;
+	EXPECT_EQ(sc("dep_unload_user").exit, 0);
+	EXPECT_EQ(sc("dep_unload_provider").exit, 0);
+}
+
+TEST(vm_trace, bad_parameter_is_invalid_parameter)
+{
+	auto a = one_attempt("bad_param");
+	EXPECT_EQ(sc("bad_param").exit, 1);
+	EXPECT_EQ(a.value("result", ""), "-EINVAL");
+	ASSERT_TRUE(a["failure"].is_object()) << a.dump();
+	EXPECT_EQ(a["failure"].value("check", ""), "invalid-parameter");
+	EXPECT_NE(a["failure"].value("message", "").find("`abc' invalid for parameter `delay'"),
+		  std::string::npos);
+	EXPECT_EQ(state_sequence(a), "UNFORMED COMING GOING");
+}
+
+TEST(vm_trace, second_load_is_already_loaded)
+{
+	EXPECT_EQ(sc("already_loaded_1").exit, 0);
+	auto a = one_attempt("already_loaded");
+	EXPECT_EQ(a.value("result", ""), "-EEXIST");
+	EXPECT_EQ(a["failure"].value("check", ""), "already-loaded");
+}
+
+TEST(vm_trace, heavy_relocations_match_libelf)
+{
+	auto a = one_attempt("heavy");
+	ASSERT_EQ(a.value("result", ""), "0");
+	std::string rel = release();
+	ASSERT_FALSE(rel.empty());
+	uint64_t expect = allocated_relocations(std::string(KT_BINARY_DIR) + "/samples/" + rel + "/kt_heavy.ko");
+	const auto *reloc = phase(a, "relocate");
+	ASSERT_NE(reloc, nullptr);
+	EXPECT_EQ(reloc->value("entries", 0ull), expect);
+	EXPECT_GT(expect, 4000u);
+	const auto *resolve = phase(a, "resolve");
+	ASSERT_NE(resolve, nullptr);
+	EXPECT_GE(resolve->value("count", 0u), 400u);
+}
+
+TEST(vm_trace, perfetto_file_nests_phases_in_the_attempt)
+{
+	auto j = nlohmann::json::parse(sc("heavy_perfetto").out, nullptr, false);
+	ASSERT_FALSE(j.is_discarded()) << sc("heavy_perfetto").out.substr(0, 400);
+	bool attempt = false, relocate = false;
+	for (const auto &e : j["traceEvents"]) {
+		attempt = attempt || e.value("name", "") == "load kt_heavy";
+		relocate = relocate || (e.value("name", "") == "relocate" && e.value("ph", "") == "X");
+	}
+	EXPECT_TRUE(attempt);
+	EXPECT_TRUE(relocate);
+}
+
+TEST(vm_trace, unload_is_traced)
+{
+	auto a = one_attempt("heavy_unload");
+	EXPECT_EQ(a.value("op", ""), "unload");
+	EXPECT_EQ(a.value("module", ""), "kt_heavy");
+	EXPECT_EQ(a.value("result", ""), "0");
+	EXPECT_EQ(state_sequence(a), "GOING");
+	EXPECT_NE(phase(a, "exit"), nullptr);
+	EXPECT_NE(phase(a, "free"), nullptr);
+}
+
+TEST(vm_trace, tiny_ring_buffer_reports_lost_events)
+{
+	const auto &s = sc("tiny_ringbuf");
+	auto v = s.json();
+	ASSERT_FALSE(v.empty()) << s.out << s.err;
+	EXPECT_GT(v[0].value("lost_events", 0), 0) << v[0].dump();
+}
+
+// function_graph limited to load_module and our fexit see the same call:
+// both stamp entry and return around the same instructions, so they agree
+// to within the probes' own cost (a few microseconds each, more under TCG)
+// plus scheduling: 10% or 300 us, whichever is larger.
+TEST(vm_trace, load_time_agrees_with_function_graph)
+{
+	auto a = one_attempt("fgraph_load");
+	const auto *load = phase(a, "load");
+	ASSERT_NE(load, nullptr);
+	std::smatch m;
+	static const std::regex re(R"(([0-9.]+) us\s+\|\s+load_module\(\);)");
+	const std::string &trace = sc("fgraph_trace").out;
+	ASSERT_TRUE(std::regex_search(trace, m, re)) << trace.substr(0, 2000);
+	double fgraph_us = std::stod(m[1].str());
+	double ours_us = static_cast<double>(load->value("duration_ns", 0ull)) / 1000.0;
+	double tol = std::max(300.0, 0.10 * fgraph_us);
+	EXPECT_NEAR(ours_us, fgraph_us, tol) << "function_graph " << fgraph_us << " us, ours " << ours_us;
+}
+
+TEST(vm_trace, concurrent_loads_never_mix)
+{
+	EXPECT_EQ(sc("watch_rc").out, "0\n") << sc("watch_err").err << sc("watch_err").out;
+	std::map<std::string, std::vector<nlohmann::json>> loads;
+	std::map<uint64_t, int> attempts;
+	for (const auto &a : sc("watch_out").json()) {
+		attempts[a.value("attempt", 0ull)]++;
+		if (a.value("op", "") == "load")
+			loads[a.value("module", "")].push_back(a);
+	}
+	for (const auto &[id, n] : attempts)
+		EXPECT_EQ(n, 1) << "attempt " << id << " printed twice";
+	for (const char *m : {"kt_hello", "kt_heavy", "kt_dep_provider"}) {
+		ASSERT_EQ(loads[m].size(), 1u) << m << "\n" << sc("watch_out").out;
+		const auto &a = loads[m][0];
+		EXPECT_EQ(a.value("result", ""), "0") << a.dump();
+		EXPECT_EQ(a.value("comm", ""), "insmod");
+		EXPECT_EQ(state_sequence(a), "UNFORMED COMING LIVE") << a.dump();
+	}
+	// busybox insmod retries a failed finit_module with init_module:
+	// two attempts, each its own record.
+	ASSERT_EQ(loads["kt_fail_init"].size(), 2u) << sc("watch_out").out;
+	for (const auto &a : loads["kt_fail_init"]) {
+		EXPECT_EQ(a.value("result", ""), "-ENODEV");
+		EXPECT_EQ(state_sequence(a), "UNFORMED COMING GOING");
+		EXPECT_EQ(a["failure"].value("check", ""), "init-failed");
+	}
+}
