@@ -7,18 +7,19 @@
 #   make setup      install packages and cache the Debian kernels
 #   make unit-test  unit tests only (no root, no VM)
 #   make vm-test    VM tests only (KERNELS="6.1 6.12")
+#   make conformance-test  doctor against the real kernels
 
 BUILD ?= build
 JOBS ?= $(shell nproc)
 KERNELS ?= 6.1 6.12
 CMAKE_FLAGS ?=
 
-.PHONY: all build samples setup demo test unit-test vm-test clean help
+.PHONY: all build samples setup demo test unit-test vm-test conformance-test clean help
 
 all: build samples
 
 help:
-	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
@@ -36,16 +37,22 @@ demo: setup
 	$(MAKE) all
 	scripts/demo
 
+SUITES ?= unit vm conformance bench
+
 test: setup
 	$(MAKE) all
-	$(MAKE) unit-test
-	$(MAKE) vm-test
+	scripts/bench-scan --series 6.1 --fetch-only
+	scripts/bench-scan --series 6.12 --fetch-only
+	KERNELS="$(KERNELS)" tests/run-all $(SUITES)
 
 unit-test: build
-	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	tests/run-all unit
 
 vm-test: all
-	tests/vm/run $(KERNELS)
+	KERNELS="$(KERNELS)" tests/run-all vm
+
+conformance-test: all
+	KERNELS="$(KERNELS)" tests/run-all conformance
 
 clean:
 	rm -rf $(BUILD)

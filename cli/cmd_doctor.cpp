@@ -1,13 +1,108 @@
-// Placeholder: the doctor command is being built.
+// kmod-trace doctor: predict what a kernel will do with modules, before
+// loading them (docs/doctor.md).
 #include "cli/commands.h"
+#include "cli/doctor_print.h"
+#include "cli/doctor_scan.h"
+#include "cli/options.h"
 #include "cli/output.h"
+
+#include <filesystem>
+#include <unistd.h>
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
 
 namespace kt::cli {
 
-int cmd_doctor(const args_t &, const global_options &)
+namespace {
+
+const char *doctor_examples =
+	"Examples:\n"
+	"  kmod-trace doctor ./kt_hello.ko delay=5\n"
+	"  kmod-trace doctor --json /lib/modules/$(uname -r)/updates\n"
+	"  kmod-trace doctor --kernel-dir /srv/root/lib/modules/6.12.117+deb12-cloud-amd64 \\\n"
+	"      --symvers /srv/root/usr/src/linux-headers-6.12.117+deb12-cloud-amd64/Module.symvers ./out\n\n"
+	"Verdicts: loadable, invalid-elf, signature-rejected, vermagic-mismatch, layout-mismatch,\n"
+	"symbol-version-mismatch, unknown-symbol, gpl-only-symbol, namespace-not-imported,\n"
+	"invalid-parameter, already-loaded.\n\n"
+	"Exit status: 0 every module is loadable, 1 some module is not (or the target kernel\n"
+	"cannot load modules), 2 usage error.\n";
+
+// Splits MODULE|DIR... [PARAM=VALUE...]: from the first argument that has a
+// '=' and is not a path, everything is a parameter.
+int split_args(const std::vector<std::string> &positional, std::vector<std::string> &paths,
+	       std::vector<std::string> &params)
 {
-	print_error("doctor", "not available in this build yet");
-	return EXIT_FAILED;
+	std::error_code ec;
+	for (const auto &a : positional) {
+		if (!params.empty() || (a.find('=') != std::string::npos && !fs::exists(a, ec))) {
+			params.push_back(a);
+			continue;
+		}
+		if (!fs::exists(a, ec)) {
+			print_error("doctor", a + ": no such file or directory");
+			return EXIT_USAGE;
+		}
+		if (fs::is_directory(a, ec)) {
+			auto found = modules_below(a);
+			if (found.empty())
+				print_error("doctor", a + ": no modules (*.ko, *.ko.xz, *.ko.zst, *.ko.gz) below it");
+			paths.insert(paths.end(), found.begin(), found.end());
+		} else {
+			paths.push_back(a);
+		}
+	}
+	if (paths.empty()) {
+		print_error("doctor", "no module given (try --help)");
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+} // namespace
+
+int cmd_doctor(const args_t &args, const global_options &)
+{
+	po::options_description desc(
+		"Usage: kmod-trace doctor [OPTIONS] MODULE|DIR... [PARAM=VALUE...]\n\n"
+		"Predict whether the target kernel will load each module, and why not. The\n"
+		"target is the running kernel, or the module tree given with --kernel-dir.\n\nOptions");
+	target_options topt;
+	unsigned jobs = 0;
+	desc.add_options()
+		("kernel-dir", po::value(&topt.kernel_dir), "offline target: a module tree in the /lib/modules/<release> layout")
+		("symvers", po::value(&topt.symvers), "the target kernel's Module.symvers")
+		("sig-enforce", po::bool_switch(&topt.sig_enforce), "model a kernel booted with module.sig_enforce=1")
+		("jobs,j", po::value(&jobs), "threads for directories (default: all cores)");
+	common_options common;
+	add_common_options(desc, common);
+	std::vector<std::string> positional;
+	int parsed = parse_command("doctor", desc, args, positional, doctor_examples);
+	if (parsed != EXIT_OK)
+		return parsed == -1 ? EXIT_OK : parsed;
+	std::vector<std::string> paths, params;
+	if (int rc = split_args(positional, paths, params); rc != EXIT_OK)
+		return rc;
+	if (!topt.symvers.empty() && !fs::is_regular_file(topt.symvers)) {
+		print_error("doctor", "--symvers " + topt.symvers + ": not a readable file");
+		return EXIT_USAGE;
+	}
+	auto target = load_target(topt);
+	if (!target) {
+		print_error("doctor", target.err());
+		return target.err().code == -ENOSYS ? EXIT_FAILED : EXIT_USAGE;
+	}
+	doctor_print_options o{common.json, want_color(common.color, STDOUT_FILENO), common.verbose,
+			       common.quiet};
+	print_target_notes(*target, o);
+	auto reports = run_doctor(paths, *target, params, jobs, isatty(STDERR_FILENO) == 1);
+	name_providers(reports);
+	print_reports(reports, *target, o);
+	print_summary(reports, o);
+	for (const auto &r : reports)
+		if (!r.loadable())
+			return EXIT_FAILED;
+	return EXIT_OK;
 }
 
 } // namespace kt::cli

@@ -11,6 +11,9 @@
 
 #include <cstdio>
 #include <cstring>
+#include <linux/capability.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace po = boost::program_options;
@@ -34,10 +37,46 @@ std::string dir_of(const std::string &path)
 	return slash == std::string::npos ? "." : path.substr(0, slash);
 }
 
+// A file others can write could have its code swapped between any check
+// and the kernel reading it. Only regular files: anything else is refused
+// by the reader with a message naming what it is (/dev/zero is a device,
+// not a writable module).
+bool writable_by_others(const std::string &path)
+{
+	struct stat st;
+	return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+// Whether the effective capability set holds `cap` (capget, no libcap).
+// When it cannot be told, assume it does and let the kernel answer.
+bool has_capability(int cap)
+{
+	__user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+	__user_cap_data_struct data[2]{};
+	if (syscall(SYS_capget, &hdr, data) != 0)
+		return true;
+	return (data[cap / 32].effective >> (cap % 32)) & 1u;
+}
+
+// The kernel checks CAP_SYS_MODULE first (-EPERM); a kernel without module
+// support answers -ENOSYS to everyone. Either way, name what is missing.
+std::string capability_note(int err)
+{
+	if ((err == -EPERM || err == -ENOSYS) && !has_capability(CAP_SYS_MODULE))
+		return "; loading and removing modules needs CAP_SYS_MODULE, which this process "
+		       "does not have (run as root)";
+	return "";
+}
+
 // Reads the module file up front: a clear error before anything is
 // attached, and the licence for explaining a refusal.
-int preflight(const std::string &path, std::string &license)
+int preflight(const std::string &path, bool force, std::string &license)
 {
+	if (!force && writable_by_others(path)) {
+		print_error("load", "refusing " + path + ": it is writable by group or others, who could "
+					     "replace its code before the kernel runs it (chmod go-w it, or use --force)");
+		return EXIT_USAGE;
+	}
 	auto f = read_module_file(path);
 	if (!f) {
 		print_error("load", path + ": " + f.err().message);
@@ -59,9 +98,13 @@ std::unique_ptr<tracer> open_tracer(const common_options &c, const char *cmd)
 		print_error(cmd, t.err());
 		return nullptr;
 	}
-	if (c.verbose)
+	if (c.verbose) {
 		for (const auto &p : t.value()->probes())
 			std::fprintf(stderr, "probe %-32s %s\n", p.function.c_str(), probe_mode_name(p.mode));
+		const auto &st = t.value()->stages();
+		std::fprintf(stderr, "probes attached in %.1f ms (probing %.1f, loading %.1f, attaching %.1f)\n",
+			     t.value()->attach_ms(), st.probe_ms, st.load_ms, st.attach_ms);
+	}
 	return std::move(t.value());
 }
 
@@ -86,9 +129,10 @@ int cmd_load(const args_t &args, const global_options &)
 	po::options_description desc("Usage: kmod-trace load [OPTIONS] MODULE.ko|NAME [PARAM=VALUE...]\n\n"
 				     "Load a kernel module through libkmod.\n\nOptions");
 	load_request req;
-	bool trace = false;
+	bool trace = false, force = false;
 	std::string perfetto;
 	desc.add_options()
+		("force", po::bool_switch(&force), "load a module file that group or others can write")
 		("trace", po::bool_switch(&trace), "trace the load with BPF and print its timeline")
 		("perfetto", po::value(&perfetto), "with --trace, also write a Chrome trace (Perfetto) to this file")
 		("force-vermagic", po::bool_switch(&req.force_vermagic), "ignore the version magic (taints the kernel)")
@@ -108,7 +152,7 @@ int cmd_load(const args_t &args, const global_options &)
 	req.params = join_params({positional.begin() + 1, positional.end()});
 	std::string license;
 	const bool is_path = looks_like_path(req.module);
-	if (is_path && preflight(req.module, license) != EXIT_OK)
+	if (is_path && preflight(req.module, force, license) != EXIT_OK)
 		return EXIT_USAGE;
 
 	std::unique_ptr<tracer> t;
@@ -127,7 +171,8 @@ int cmd_load(const args_t &args, const global_options &)
 	if (out->kernel_errno) {
 		print_error("load", "the kernel refused " + out->name + ": " +
 					    std::strerror(-out->kernel_errno) + " (" +
-					    errno_text(out->kernel_errno) + ")");
+					    errno_text(out->kernel_errno) + ")" +
+					    capability_note(out->kernel_errno));
 		return EXIT_FAILED;
 	}
 	if (!t && !common.quiet)
@@ -166,7 +211,7 @@ int cmd_unload(const args_t &args, const global_options &)
 			return EXIT_FAILED;
 	}
 	if (!r) {
-		print_error("unload", r.err());
+		print_error("unload", r.err().message + capability_note(r.err().code));
 		return EXIT_FAILED;
 	}
 	if (!t && !common.quiet)

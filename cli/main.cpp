@@ -34,6 +34,10 @@ void print_usage(FILE *f)
 	for (const auto &c : commands)
 		std::fprintf(f, "  %-10s %s\n", c.name, c.summary);
 	std::fprintf(f,
+		"\nOptions:\n"
+		"  -V, --version  print the version, and those of libbpf, libkmod and libelf\n"
+		"                 it was built with\n"
+		"  -h, --help     show this help\n"
 		"\nRun 'kmod-trace COMMAND --help' for the options of a command.\n\n"
 		"Examples:\n"
 		"  kmod-trace load --trace ./kt_hello.ko delay=5\n"

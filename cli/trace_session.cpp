@@ -2,6 +2,7 @@
 
 #include "cli/timeline_render.h"
 #include "kmod-trace/attempt_json.h"
+#include "kmod-trace/attempt_json.h"
 #include "kmod-trace/failure_explain.h"
 #include "kmod-trace/perfetto.h"
 
@@ -67,7 +68,7 @@ void explain_attempt(attempt_record &a, symbol_lookup &lookup, const std::string
 void print_attempt(const attempt_record &a, const tracer &t, const print_options &o)
 {
 	if (o.json) {
-		std::printf("%s\n", attempt_to_json(a, kernel_release(), t.lost_events()).dump().c_str());
+		std::printf("%s\n", json_text(attempt_to_json(a, kernel_release(), t.lost_events())).c_str());
 	} else {
 		std::printf("%s", render_timeline(a, o.color).c_str());
 	}
@@ -88,7 +89,7 @@ bool perfetto_sink::write() const
 		return true;
 	std::ofstream f(path_, std::ios::trunc);
 	if (f)
-		f << perfetto_trace(all_).dump() << "\n";
+		f << json_text(perfetto_trace(all_)) << "\n";
 	if (!f) {
 		print_error("trace", "cannot write " + path_ + ": " + std::strerror(errno));
 		return false;

@@ -12,6 +12,11 @@ std::string errno_text(int64_t result)
 	return name ? std::string("-") + name : std::to_string(result);
 }
 
+std::string json_text(const nlohmann::json &j, int indent)
+{
+	return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 namespace {
 
 nlohmann::json failure_json(const std::optional<failure_info> &f)

@@ -114,7 +114,7 @@ bool flag(const json &obj, const std::string &where, const char *key)
 // Names end up in tables, terminals and HTML: keep them plain.
 std::string name(const json &obj, const std::string &where, const char *key)
 {
-	std::string s = text(obj, where, key);
+	std::string s = get_text(obj, where, key);
 	if (s.empty() || s.size() > 64)
 		fail(where + "." + key, "must be 1 to 64 characters");
 	for (unsigned char c : s)

@@ -9,15 +9,25 @@ namespace kt {
 
 namespace {
 
-// The first log line matching re, with its groups.
+// std::regex matches recursively, one stack frame per character: a very
+// long line overflows the stack. The kernel's records are at most 1024
+// bytes (PRINTKRB_RECORD_MAX), so only the first 4096 bytes are searched.
+constexpr std::size_t max_log_line = 4096;
+
+std::string bounded(const std::string &l)
+{
+	return l.size() > max_log_line ? l.substr(0, max_log_line) : l;
+}
+
+// The first log line matching re, with its groups (which refer to line).
 bool find_log(const attempt_record &a, const std::regex &re, std::smatch &m, std::string &line)
 {
 	for (const auto &l : a.log) {
-		if (std::regex_search(l, m, re)) {
-			line = l;
+		line = bounded(l);
+		if (std::regex_search(line, m, re))
 			return true;
-		}
 	}
+	line.clear();
 	return false;
 }
 
@@ -90,7 +100,7 @@ std::optional<failure_info> unknown_symbol(const attempt_record &a, const explai
 		return std::nullopt;
 	size_t n = 0;
 	for (const auto &l : a.log)
-		n += std::regex_search(l, unknown) ? 1 : 0;
+		n += std::regex_search(bounded(l), unknown) ? 1 : 0;
 	std::string more = n > 1 ? " (and " + std::to_string(n - 1) + " more)" : "";
 	std::string license = ctx.license;
 	std::string tline;

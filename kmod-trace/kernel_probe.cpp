@@ -3,8 +3,11 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <cstdlib>
 #include <fstream>
 #include <linux/bpf.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace kt {
@@ -23,7 +26,10 @@ kernel_probe::~kernel_probe()
 
 bool kernel_probe::fentry_can_attach(const std::string &func)
 {
-	if (!btf_)
+	// KT_FORCE_KPROBE=1 takes the kprobe path, as a kernel without
+	// fentry would: for tests and for comparing the two.
+	const char *force = std::getenv("KT_FORCE_KPROBE");
+	if (!btf_ || (force && *force == '1'))
 		return false;
 	int id = btf__find_by_name_kind(btf_, func.c_str(), BTF_KIND_FUNC);
 	if (id <= 0)
@@ -41,24 +47,27 @@ bool kernel_probe::fentry_can_attach(const std::string &func)
 	return true;
 }
 
-void kernel_probe::read_kallsyms()
-{
-	kallsyms_read_ = true;
-	std::ifstream in("/proc/kallsyms");
-	std::string addr, type, name;
-	while (in >> addr >> type >> name) {
-		if (in.peek() != '\n')	// a module symbol: "[mod]" follows
-			in.ignore(256, '\n');
-		if (type == "t" || type == "T")
-			text_syms_.insert(name);
-	}
-}
-
+// Asks the kprobe PMU for a (disabled) probe on the function: the kernel
+// itself says whether it can be probed, without reading all of kallsyms.
 bool kernel_probe::kprobe_exists(const std::string &func)
 {
-	if (!kallsyms_read_)
-		read_kallsyms();
-	return text_syms_.count(func) > 0;
+	if (kprobe_type_ == -2) {
+		std::ifstream in("/sys/bus/event_source/devices/kprobe/type");
+		if (!(in >> kprobe_type_))
+			kprobe_type_ = -1;
+	}
+	if (kprobe_type_ < 0)
+		return false;
+	perf_event_attr attr{};
+	attr.size = sizeof attr;
+	attr.type = static_cast<__u32>(kprobe_type_);
+	attr.config1 = reinterpret_cast<uintptr_t>(func.c_str());
+	attr.disabled = 1;
+	long fd = syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0)
+		return false;
+	close(static_cast<int>(fd));
+	return true;
 }
 
 bool kernel_probe::tp_btf_exists(const std::string &tp)

@@ -4,7 +4,6 @@
 
 #include <memory>
 #include <string>
-#include <unordered_set>
 
 struct btf;
 
@@ -28,9 +27,7 @@ public:
 
 private:
 	struct btf *btf_ = nullptr;
-	bool kallsyms_read_ = false;
-	std::unordered_set<std::string> text_syms_;
-	void read_kallsyms();
+	int kprobe_type_ = -2;	// -2: not read yet; -1: no kprobe PMU
 };
 
 } // namespace kt

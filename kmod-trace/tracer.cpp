@@ -14,6 +14,9 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 namespace kt {
 
@@ -35,6 +38,17 @@ struct skel_deleter {
 struct ringbuf_deleter {
 	void operator()(ring_buffer *r) const { ring_buffer__free(r); }
 };
+
+// Whether the effective capability set holds `cap` (capget, no libcap).
+// When it cannot be told, assume it does and let the kernel answer.
+bool has_capability(int cap)
+{
+	__user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+	__user_cap_data_struct data[2]{};
+	if (syscall(SYS_capget, &hdr, data) != 0)
+		return true;
+	return (data[cap / 32].effective >> (cap % 32)) & 1u;
+}
 
 std::string privilege_hint(int err)
 {
@@ -99,22 +113,37 @@ result<std::unique_ptr<tracer>> tracer::open(const trace_options &opts)
 	    bpf_map__set_max_entries(p->skel->maps.events, opts.ringbuf_bytes))
 		return make_error(EINVAL, "bad ring buffer size " + std::to_string(opts.ringbuf_bytes) +
 						  " (a power of two, at least the page size)");
+	auto ms_since = [](std::chrono::steady_clock::time_point t) {
+		return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+	};
+	stage_times st;
 	{
 		kernel_probe k;
 		p->probes = probe_select(p->skel->obj, [&k](const std::string &fn) { return how_to_probe(k, fn); });
 	}
+	st.probe_ms = ms_since(t0);
 	bool have_loader = false;
 	for (const auto &c : p->probes)
 		have_loader = have_loader || (c.function == "load_module" && c.mode != probe_mode::unavailable);
+	// Without privilege the loader functions cannot even be listed, so
+	// name the missing capability rather than blame the kernel.
+	if (!have_loader && !has_capability(CAP_SYS_ADMIN) &&
+	    !(has_capability(CAP_BPF) && has_capability(CAP_PERFMON)))
+		return make_error(EPERM, "tracing needs root, or CAP_BPF with CAP_PERFMON, which this "
+					 "process does not have");
 	if (!have_loader)
 		return make_error(ENOSYS, "this kernel has no load_module() to trace "
 					  "(built without CONFIG_MODULES, or no BTF and no kprobes)");
 
+	auto t1 = std::chrono::steady_clock::now();
 	int err = loadtrace__load(p->skel.get());
+	st.load_ms = ms_since(t1);
 	if (err)
 		return make_error(err, std::string("cannot load the BPF programs: ") +
 					       std::strerror(-err) + privilege_hint(err));
+	auto t2 = std::chrono::steady_clock::now();
 	err = loadtrace__attach(p->skel.get());
+	st.attach_ms = ms_since(t2);
 	if (err)
 		return make_error(err, std::string("cannot attach to the module loader: ") +
 					       std::strerror(-err) + privilege_hint(err));
@@ -123,7 +152,8 @@ result<std::unique_ptr<tracer>> tracer::open(const trace_options &opts)
 		return make_error(errno, std::string("cannot open the ring buffer: ") + std::strerror(errno));
 
 	std::unique_ptr<tracer> t(new tracer(std::move(p)));
-	t->attach_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+	t->attach_ms_ = ms_since(t0);
+	t->stages_ = st;
 	return t;
 }
 

@@ -36,8 +36,12 @@ public:
 	// How each kernel function is probed on this kernel.
 	const std::vector<probe_choice> &probes() const;
 	bool probed(const std::string &function) const;
-	// Milliseconds from open() to all probes attached.
+	// Milliseconds from open() to all probes attached, and its stages.
 	double attach_ms() const { return attach_ms_; }
+	struct stage_times {
+		double probe_ms = 0, load_ms = 0, attach_ms = 0;
+	};
+	const stage_times &stages() const { return stages_; }
 
 	struct impl;
 
@@ -45,6 +49,7 @@ private:
 	explicit tracer(std::unique_ptr<impl> p);
 	std::unique_ptr<impl> p_;
 	double attach_ms_ = 0;
+	stage_times stages_;
 };
 
 // CLOCK_MONOTONIC now, in the tracer's time base.

@@ -32,7 +32,28 @@ std::string shell_quote(const std::string &s)
 
 } // namespace
 
+namespace {
+
+guest_run boot_once(const std::string &kernel, const std::vector<std::string> &extra_adds);
+
+} // namespace
+
+// A guest that died before the first scenario began (vm-run's 125: panic
+// during boot, seen now and then under TCG) is booted once more; one that
+// died later is a failure like any other.
 guest_run guest_run_boot(const std::string &kernel, const std::vector<std::string> &extra_adds)
+{
+	guest_run r = boot_once(kernel, extra_adds);
+	if (r.vm_exit == 125 && r.scenarios.empty()) {
+		std::fprintf(stderr, "vm-test: the %s guest died while booting; booting it again\n", kernel.c_str());
+		r = boot_once(kernel, extra_adds);
+	}
+	return r;
+}
+
+namespace {
+
+guest_run boot_once(const std::string &kernel, const std::vector<std::string> &extra_adds)
 {
 	guest_run r;
 	r.kernel = kernel;
@@ -54,6 +75,8 @@ guest_run guest_run_boot(const std::string &kernel, const std::vector<std::strin
 	guest_run_parse(r);
 	return r;
 }
+
+} // namespace
 
 void guest_run_parse(guest_run &r)
 {

@@ -79,6 +79,15 @@ run watch_rc echo $?
 run watch_out cat /tmp/watch.out
 run watch_err cat /tmp/watch.err
 
+# The kprobe fallback, as on a kernel where fentry cannot attach.
+run kprobe_load env KT_FORCE_KPROBE=1 kmod-trace load --trace --json --verbose $S/kt_hello.ko
+run kprobe_unload env KT_FORCE_KPROBE=1 kmod-trace unload --trace --json kt_hello
+cp $S/kt_hello.ko /tmp/kt_hello.ko
+chmod 666 /tmp/kt_hello.ko
+run writable kmod-trace load /tmp/kt_hello.ko
+run writable_forced kmod-trace load --force /tmp/kt_hello.ko
+kmod-trace unload kt_hello >/dev/null 2>&1
+
 run bpf_left /added/kt-bpf-list
 for f in /added/*.ko; do
 	[ -f "$f" ] || continue

@@ -170,3 +170,46 @@ TEST(vm_trace, concurrent_loads_never_mix)
 		EXPECT_EQ(a["failure"].value("check", ""), "init-failed");
 	}
 }
+
+TEST(vm_trace, kprobe_fallback_gives_the_same_timeline)
+{
+	const auto &s = sc("kprobe_load");
+	ASSERT_EQ(s.exit, 0) << s.err;
+	EXPECT_NE(s.err.find("load_module                      kprobe"), std::string::npos) << s.err;
+	auto a = one_attempt("kprobe_load");
+	EXPECT_EQ(state_sequence(a), "UNFORMED COMING LIVE");
+	for (const char *p : {"load", "signature", "resolve", "relocate", "sysfs", "init"})
+		EXPECT_NE(phase(a, p), nullptr) << p << " missing with kprobes:\n" << a.dump(1);
+	auto u = one_attempt("kprobe_unload");
+	EXPECT_EQ(u.value("result", ""), "0");
+	EXPECT_EQ(state_sequence(u), "GOING");
+}
+
+TEST(vm_trace, writable_module_needs_force)
+{
+	const auto &s = sc("writable");
+	EXPECT_EQ(s.exit, 2);
+	EXPECT_NE(s.err.find("writable by group or others"), std::string::npos) << s.err;
+	EXPECT_EQ(sc("writable_forced").exit, 0) << sc("writable_forced").err;
+}
+
+TEST(vm_trace, crc_mismatch_names_the_symbol)
+{
+	auto a = one_attempt("added_kt_crc");
+	EXPECT_EQ(a.value("result", ""), "-EINVAL");
+	ASSERT_TRUE(a["failure"].is_object()) << a.dump();
+	EXPECT_EQ(a["failure"].value("check", ""), "symbol-version-mismatch");
+	EXPECT_EQ(a["failure"].value("symbol", ""), "_printk");
+	EXPECT_NE(a["failure"].value("message", "").find("disagrees about version of symbol _printk"),
+		  std::string::npos);
+}
+
+TEST(vm_trace, vermagic_mismatch_is_named)
+{
+	auto a = one_attempt("added_kt_vermagic");
+	EXPECT_EQ(a.value("result", ""), "-ENOEXEC");
+	ASSERT_TRUE(a["failure"].is_object()) << a.dump();
+	EXPECT_EQ(a["failure"].value("check", ""), "vermagic-mismatch");
+	EXPECT_NE(a["failure"].value("message", "").find("5.10.0-99-cloud-amd64"), std::string::npos);
+	EXPECT_EQ(state_sequence(a), "") << "refused before it had a struct module";
+}

@@ -1,0 +1,102 @@
+#include "cli/doctor_print.h"
+
+#include "cli/output.h"
+#include "kmod-trace/attempt_json.h"
+#include "kmod-trace/doctor_json.h"
+
+#include <cstdio>
+#include <map>
+
+namespace kt::cli {
+
+namespace {
+
+const char *level_colour(severity s)
+{
+	switch (s) {
+	case severity::error: return "1;31";
+	case severity::warning: return "33";
+	case severity::info: break;
+	}
+	return "2";
+}
+
+void print_text(const doctor_report &r, const target_kernel &t, const doctor_print_options &o)
+{
+	const bool ok = r.loadable();
+	std::string head = escape_for_tty(r.path) + ": " +
+			   paint(o.color, ok ? "1;32" : "1;31", r.verdict);
+	if (r.err)
+		head += " (" + errno_text(r.err) + ")";
+	std::printf("%s on %s\n", head.c_str(), escape_for_tty(t.release).c_str());
+	for (const auto &f : r.findings) {
+		if (f.level == severity::info && !o.verbose)
+			continue;
+		std::string what = f.check == "taint" ? "" : f.check + ": ";
+		std::printf("  %s %s%s\n",
+			    paint(o.color, level_colour(f.level), severity_name(f.level)).c_str(),
+			    escape_for_tty(what).c_str(), escape_for_tty(f.message).c_str());
+		if (!f.hint.empty())
+			std::printf("          fix: %s\n", escape_for_tty(f.hint).c_str());
+	}
+	if (!r.taints.empty()) {
+		std::string all;
+		for (const auto &x : r.taints)
+			all += (all.empty() ? "" : " ") + x;
+		std::printf("  taints  %s\n", all.c_str());
+	}
+}
+
+} // namespace
+
+void print_target_notes(const target_kernel &t, const doctor_print_options &o)
+{
+	if (o.quiet)
+		return;
+	for (const auto &n : t.notes)
+		std::fprintf(stderr, "kmod-trace doctor: note: %s\n", escape_for_tty(n).c_str());
+	if (o.verbose)
+		std::fprintf(stderr,
+			     "kmod-trace doctor: target %s (%s): vermagic '%s' from %s; "
+			     "struct module %llu bytes from %s; symbols from %s; sig_enforce %s\n",
+			     escape_for_tty(t.release).c_str(), t.running ? "running" : "offline",
+			     escape_for_tty(t.vermagic).c_str(), escape_for_tty(t.vermagic_from).c_str(),
+			     static_cast<unsigned long long>(t.module_struct_size),
+			     escape_for_tty(t.module_struct_from).c_str(),
+			     escape_for_tty(t.symbols_from).c_str(), t.sig_enforce ? "on" : "off");
+}
+
+void print_reports(const std::vector<doctor_report> &reports, const target_kernel &t,
+		   const doctor_print_options &o)
+{
+	for (const auto &r : reports) {
+		if (o.json) {
+			std::printf("%s\n", json_text(doctor_json(r, t), -1).c_str());
+			continue;
+		}
+		if (o.quiet && r.loadable())
+			continue;
+		print_text(r, t, o);
+	}
+}
+
+void print_summary(const std::vector<doctor_report> &reports, const doctor_print_options &o)
+{
+	if (o.json || reports.size() < 2)
+		return;
+	std::map<std::string, std::size_t> by;
+	for (const auto &r : reports)
+		by[r.verdict]++;
+	std::string line = "summary: " + std::to_string(reports.size()) + " modules:";
+	bool first = true;
+	for (const auto &code : verdict_codes()) {
+		auto it = by.find(code);
+		if (it == by.end())
+			continue;
+		line += std::string(first ? " " : ", ") + std::to_string(it->second) + " " + code;
+		first = false;
+	}
+	std::printf("%s\n", line.c_str());
+}
+
+} // namespace kt::cli

@@ -1,0 +1,23 @@
+// doctor's output: text for people, one JSON object a line for programs.
+#pragma once
+
+#include "kmod-trace/doctor.h"
+
+#include <vector>
+
+namespace kt::cli {
+
+struct doctor_print_options {
+	bool json = false;
+	bool color = false;
+	bool verbose = false;	// also info findings
+	bool quiet = false;	// text: only modules that are not loadable
+};
+
+void print_target_notes(const target_kernel &t, const doctor_print_options &o);
+void print_reports(const std::vector<doctor_report> &reports, const target_kernel &t,
+		   const doctor_print_options &o);
+// "summary: N modules: A loadable, B unknown-symbol, ..." (text, several modules).
+void print_summary(const std::vector<doctor_report> &reports, const doctor_print_options &o);
+
+} // namespace kt::cli

@@ -1,0 +1,76 @@
+#include "cli/doctor_scan.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+namespace fs = std::filesystem;
+
+namespace kt::cli {
+
+namespace {
+
+bool is_module_name(const std::string &n)
+{
+	return n.ends_with(".ko") || n.ends_with(".ko.xz") || n.ends_with(".ko.zst") ||
+	       n.ends_with(".ko.gz");
+}
+
+} // namespace
+
+std::vector<std::string> modules_below(const std::string &dir)
+{
+	std::vector<std::string> out;
+	std::error_code ec;
+	auto opts = fs::directory_options::skip_permission_denied;
+	for (fs::recursive_directory_iterator it(dir, opts, ec), end; !ec && it != end;
+	     it.increment(ec)) {
+		if (it->is_regular_file(ec) && is_module_name(it->path().filename().string()))
+			out.push_back(it->path().string());
+	}
+	std::sort(out.begin(), out.end());
+	return out;
+}
+
+std::vector<doctor_report> run_doctor(const std::vector<std::string> &paths,
+				      const target_kernel &target,
+				      const std::vector<std::string> &params, unsigned jobs,
+				      bool progress)
+{
+	std::vector<doctor_report> out(paths.size());
+	if (jobs == 0)
+		jobs = std::max(1u, std::thread::hardware_concurrency());
+	jobs = static_cast<unsigned>(std::min<std::size_t>(jobs, std::max<std::size_t>(paths.size(), 1)));
+	std::atomic<std::size_t> next{0}, done{0};
+	std::mutex m;
+	std::condition_variable cv;
+	auto worker = [&] {
+		for (std::size_t i; (i = next.fetch_add(1)) < paths.size();) {
+			out[i] = diagnose_file(paths[i], target, params);
+			if (done.fetch_add(1) + 1 == paths.size()) {
+				std::lock_guard lock(m);
+				cv.notify_all();
+			}
+		}
+	};
+	std::vector<std::thread> pool;
+	for (unsigned j = 0; j < jobs; j++)
+		pool.emplace_back(worker);
+	if (progress && paths.size() > 1) {
+		std::unique_lock lock(m);
+		while (!cv.wait_for(lock, std::chrono::milliseconds(100),
+				    [&] { return done.load() == paths.size(); }))
+			std::fprintf(stderr, "\rdoctor: %zu/%zu modules", done.load(), paths.size());
+		std::fprintf(stderr, "\r\033[K");
+	}
+	for (auto &t : pool)
+		t.join();
+	return out;
+}
+
+} // namespace kt::cli

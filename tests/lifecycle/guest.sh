@@ -1,0 +1,197 @@
+#!/bin/sh
+# Runs inside the QEMU guest (busybox sh): guest.sh CYCLES
+# Lifecycle, signal and concurrency checks. Each check prints one line
+#   RESULT pass|fail NAME [detail]
+# and the figures one line each as FIGURE NAME VALUE...; the host counts.
+N=${1:-1000}
+S=/samples
+A=/added
+T=/tmp/lc
+mkdir -p $T
+LIST=$A/kt-bpf-list
+
+result() {	# result NAME OK(0/1) DETAIL
+	if [ "$2" = 0 ]; then echo "RESULT pass $1 $3"; else echo "RESULT fail $1 $3"; fi
+}
+
+# Our BPF objects: everything listed now that was not listed at the start.
+$LIST | grep -v '^total' | sort > $T/bpf-base
+# grep -f with an empty file matches nothing: keep one line in it.
+echo "none" >> $T/bpf-base
+bpf_clean() {	# bpf_clean NAME: nothing beyond the baseline remains
+	$LIST | grep -v '^total' | sort > $T/bpf-now
+	extra=$(grep -vxF -f $T/bpf-base $T/bpf-now | tr '\n' ';')
+	[ -z "$extra" ]; result "$1" $? "$extra"
+}
+loaded() { grep -q "^$1 " /proc/modules; }
+# Wait until a tracer has attached (a link beyond the baseline), 30 s at most.
+wait_attached() {
+	i=0
+	while [ $i -lt 150 ]; do
+		$LIST | grep '^link' | sort > $T/links
+		[ -n "$(grep -vxF -f $T/bpf-base $T/links)" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+# stop_after SIG PID: send SIG, wait up to 30 s, then kill -9; rc is the
+# exit status, or "hung" when SIG did not end it.
+stop_after() {
+	kill -$1 $2
+	i=0
+	while kill -0 "$2" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	if kill -0 "$2" 2>/dev/null; then
+		kill -9 $2; wait $2 2>/dev/null; rc=hung
+	else
+		wait $2; rc=$?
+	fi
+}
+
+echo "KERNEL $(uname -r)"
+
+# ---- 1. N traced load+unload cycles in one process ----
+$A/lifecycle-cycles "$N" $S/kt_hello.ko > $T/cycles 2> $T/cycles.err
+rc=$?
+echo "FIGURE $(cat $T/cycles)"
+head -n 5 $T/cycles.err
+result cycles_all_traced $rc "$(cat $T/cycles)"
+set -- $(cat $T/cycles)
+# cycles N ok K loads L unloads U incomplete I lost E fd_start A fd_end B ...
+[ "${14}" = "${16}" ]; result cycles_fd_count_back $? "fd ${14} -> ${16}"
+bpf_clean cycles_no_bpf_left
+loaded kt_hello; [ $? = 1 ]; result cycles_module_gone $?
+
+# ---- 2. signals in the middle of watch, bench and load --trace ----
+for sig in INT TERM; do
+	kmod-trace watch --json > $T/watch.out 2> $T/watch.err &
+	p=$!
+	wait_attached; result "watch_attached_$sig" $?
+	sleep 1	# attached: let it reach its poll loop (handlers installed)
+	stop_after $sig $p
+	[ $rc = 0 ] || [ $rc = 130 ] || [ $rc = 143 ]; result "watch_sig${sig}_exit" $? "exit $rc $(head -c 200 $T/watch.err)"
+	bpf_clean "watch_sig${sig}_no_bpf_left"
+
+	kmod-trace bench -n 200 --warmup 0 --no-progress $S/kt_hello.ko > $T/bench.out 2> $T/bench.err &
+	p=$!
+	wait_attached; result "bench_attached_$sig" $?
+	sleep 1
+	stop_after $sig $p
+	echo "FIGURE bench_sig$sig exit $rc"
+	[ "$rc" != hung ]; result "bench_sig${sig}_exits" $? "exit $rc"
+	bpf_clean "bench_sig${sig}_no_bpf_left"
+	loaded kt_hello && kmod-trace unload kt_hello >/dev/null 2>&1
+	loaded kt_hello; [ $? = 1 ]; result "bench_sig${sig}_module_gone" $?
+
+	kmod-trace load --trace --json $S/kt_hello.ko delay=3000 > $T/load.out 2> $T/load.err &
+	p=$!
+	wait_attached; result "load_attached_$sig" $?
+	sleep 1.5
+	stop_after $sig $p
+	echo "FIGURE load_sig$sig exit $rc"
+	[ "$rc" != hung ]; result "load_sig${sig}_exits" $? "exit $rc"
+	bpf_clean "load_sig${sig}_no_bpf_left"
+	# The kernel finishes the load it was in; nothing of ours is attached.
+	kmod-trace unload kt_hello > /dev/null 2>&1
+	loaded kt_hello; [ $? = 1 ]; result "load_sig${sig}_module_unloadable" $?
+done
+
+# ---- 3. kill -9 ----
+kmod-trace watch > /dev/null 2>&1 &
+p=$!
+wait_attached; result kill9_watch_attached $?
+kill -9 $p; wait $p 2>/dev/null
+bpf_clean kill9_watch_no_bpf_left
+kmod-trace load --trace $S/kt_hello.ko delay=3000 > /dev/null 2>&1 &
+p=$!
+wait_attached; result kill9_load_attached $?
+sleep 1.5
+kill -9 $p; wait $p 2>/dev/null
+bpf_clean kill9_load_no_bpf_left
+kmod-trace unload kt_hello > /dev/null 2>&1
+$A/lifecycle-cycles 1 $S/kt_hello.ko > /dev/null 2>&1; result kill9_then_trace_again $?
+
+# ---- 4. eight different modules at once ----
+set -- $S/kt_hello.ko $S/kt_heavy.ko $S/kt_dep_provider.ko
+for m in crc7 crc-itu-t ts_kmp ts_bm ts_fsm; do
+	if [ -f $A/$m.ko ]; then set -- "$@" $A/$m.ko; else set -- "$@" $A/$m.ko.xz; fi
+done
+kmod-trace watch --json > $T/watch8.out 2> $T/watch8.err &
+w=$!
+wait_attached; result conc8_watch_attached $?
+sleep 1
+pids=
+i=0
+for f in "$@"; do
+	kmod-trace load --trace --json "$f" > $T/conc8.$i.out 2> $T/conc8.$i.err &
+	pids="$pids $!"
+	i=$((i + 1))
+done
+fails=0
+for p in $pids; do wait $p || fails=$((fails + 1)); done
+sleep 2
+stop_after INT $w
+result conc8_all_loaded $fails "$fails failed"
+i=0
+bad=
+for f in "$@"; do
+	n=$(basename "$f"); n=${n%%.ko*}; n=$(echo "$n" | tr - _)
+	own=$(grep '"op":"load"' $T/conc8.$i.out | grep -c "\"module\":\"$n\"")
+	owncomplete=$(grep '"op":"load"' $T/conc8.$i.out | grep "\"module\":\"$n\"" | grep -c '"complete":true')
+	other=$(grep -c '"op":"load"' $T/conc8.$i.out)
+	seen=$(grep '"op":"load"' $T/watch8.out | grep "\"module\":\"$n\"" | grep '"complete":true' | grep -c '"result":"0"')
+	[ "$own" = 1 ] && [ "$owncomplete" = 1 ] && [ "$other" = 1 ] && [ "$seen" = 1 ] ||
+		bad="$bad $n(own=$own complete=$owncomplete all=$other watch=$seen)"
+	i=$((i + 1))
+done
+[ -z "$bad" ]; result conc8_each_traced_once_completely $? "$bad"
+echo "FIGURE conc8 watch_attempts $(grep -c '"op":"load"' $T/watch8.out)"
+for f in "$@"; do
+	n=$(basename "$f"); n=${n%%.ko*}; n=$(echo "$n" | tr - _)
+	kmod-trace unload "$n" > /dev/null 2>&1
+done
+bpf_clean conc8_no_bpf_left
+
+# ---- 5. eight processes, the same module ----
+kmod-trace watch --json > $T/watchS.out 2> $T/watchS.err &
+w=$!
+wait_attached; result same8_watch_attached $?
+sleep 1
+pids=
+for i in 0 1 2 3 4 5 6 7; do
+	kmod-trace load --trace --json $S/kt_hello.ko delay=500 > $T/same.$i.out 2> $T/same.$i.err &
+	pids="$pids $!"
+done
+ok=0
+i=0
+for p in $pids; do
+	wait $p && ok=$((ok + 1))
+	i=$((i + 1))
+done
+sleep 2
+stop_after INT $w
+[ $ok = 1 ]; result same8_exactly_one_succeeds $? "$ok succeeded"
+answers=
+explained=0
+own_ok=0
+for i in 0 1 2 3 4 5 6 7; do
+	r=$(grep '"op":"load"' $T/same.$i.out | sed -n 's/.*"result":"\([^"]*\)".*/\1/p' | tr '\n' ' ')
+	answers="$answers $r"
+	[ "$(grep -c '"op":"load"' $T/same.$i.out)" = 1 ] && own_ok=$((own_ok + 1))
+	case $r in
+	"0 ") ;;
+	*EEXIST*|*EBUSY*)
+		grep -q '"check":"already-loaded"\|"check":"busy"' $T/same.$i.out && explained=$((explained + 1))
+		grep -q 'kmod-trace load: the kernel refused' $T/same.$i.err || explained=$((explained - 100)) ;;
+	esac
+done
+echo "FIGURE same8 answers$answers"
+[ $own_ok = 8 ]; result same8_each_process_traced_its_attempt_once $? "$own_ok of 8"
+[ $explained = $((8 - ok)) ]; result same8_refusals_explained $? "$explained of $((8 - ok)):$answers"
+wl=$(grep '"op":"load"' $T/watchS.out | grep -c '"module":"kt_hello"')
+wc=$(grep '"op":"load"' $T/watchS.out | grep '"module":"kt_hello"' | grep -c '"complete":true')
+echo "FIGURE same8 watch_attempts $wl complete $wc"
+[ "$wl" = 8 ] && [ "$wc" = 8 ]; result same8_watch_saw_each_attempt_once $? "$wl attempts, $wc complete"
+kmod-trace unload kt_hello > /dev/null 2>&1
+bpf_clean same8_no_bpf_left
+echo "LIFECYCLE DONE"
