@@ -8,18 +8,20 @@
 #   make unit-test  unit tests only (no root, no VM)
 #   make vm-test    VM tests only (KERNELS="6.1 6.12")
 #   make conformance-test  doctor against the real kernels
+#   make hermetic-test / lifecycle-test / test-asan
+#   make fuzz FUZZ_SECONDS=N   every fuzz target for N seconds
 
 BUILD ?= build
 JOBS ?= $(shell nproc)
 KERNELS ?= 6.1 6.12
 CMAKE_FLAGS ?=
 
-.PHONY: all build samples setup demo test unit-test vm-test conformance-test clean help
+.PHONY: all build samples setup demo test unit-test vm-test conformance-test hermetic-test lifecycle-test test-asan fuzz clean help
 
 all: build samples
 
 help:
-	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
@@ -37,7 +39,7 @@ demo: setup
 	$(MAKE) all
 	scripts/demo
 
-SUITES ?= unit vm conformance bench
+SUITES ?= unit hermetic asan vm conformance bench lifecycle
 
 test: setup
 	$(MAKE) all
@@ -54,5 +56,17 @@ vm-test: all
 conformance-test: all
 	KERNELS="$(KERNELS)" tests/run-all conformance
 
+hermetic-test: all
+	tests/run-all hermetic
+
+lifecycle-test: all
+	KERNELS="$(KERNELS)" tests/run-all lifecycle
+
+test-asan: setup
+	tests/run-all asan
+
+fuzz:
+	fuzz/run $(or $(FUZZ_SECONDS),60)
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan build-fuzz

@@ -36,9 +36,33 @@ static __always_inline void syscall_exit(long ret)
 		attempt_end(f, ret);
 }
 
+/* finit_module's file name: the module's only name for an attempt that
+ * ends before load_module() (6.12 hands concurrent loads of one file the
+ * first one's result). */
+static __always_inline void finit_enter(const struct pt_regs *regs)
+{
+	struct kt_inflight *f = attempt_begin(KT_OP_LOAD, true);
+	int fd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	struct task_struct *task;
+	struct file **fds, *file = NULL;
+	struct kt_event *e;
+
+	if (!f || fd < 0)
+		return;
+	task = (struct task_struct *)bpf_get_current_task();
+	fds = BPF_CORE_READ(task, files, fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return;
+	e = event_new(KT_EV_FILE, f->attempt);
+	if (!e)
+		return;
+	bpf_probe_read_kernel_str(e->text, sizeof(e->text), BPF_CORE_READ(file, f_path.dentry, d_name.name));
+	bpf_ringbuf_submit(e, 0);
+}
+
 KT_ENTRY(__x64_sys_init_module, attempt_begin(KT_OP_LOAD, true), const struct pt_regs *regs)
 KT_EXIT(__x64_sys_init_module, syscall_exit(ret), const struct pt_regs *regs)
-KT_ENTRY(__x64_sys_finit_module, attempt_begin(KT_OP_LOAD, true), const struct pt_regs *regs)
+KT_ENTRY(__x64_sys_finit_module, finit_enter(regs), const struct pt_regs *regs)
 KT_EXIT(__x64_sys_finit_module, syscall_exit(ret), const struct pt_regs *regs)
 
 static __always_inline void delete_enter(const struct pt_regs *regs)
@@ -73,6 +97,7 @@ static __always_inline void load_enter(struct load_info *info)
 		f = attempt_begin(KT_OP_LOAD, false);
 	if (!f)
 		return;
+	f->info = (__u64)info;
 	ph_enter(f, KT_PH_LOAD);
 }
 
@@ -95,12 +120,35 @@ KT_EXIT(load_module, load_exit((int)ret), struct load_info *info, const char *ua
 KT_ENTRY(module_sig_check, enter(KT_PH_SIGNATURE), struct load_info *info)
 KT_EXIT(module_sig_check, leave(KT_PH_SIGNATURE, (int)ret, 0), struct load_info *info, int flags)
 
+/* The name from the module's own .modinfo, once the loader has read it:
+ * an attempt refused before it has a struct module (EEXIST, say) keeps
+ * it. Allocation is the first probed step after that point. */
+static __always_inline void name_from_info(struct kt_inflight *f)
+{
+	struct load_info *info = (struct load_info *)f->info;
+	const char *name;
+	struct kt_event *e;
+
+	if (f->named || !info)
+		return;
+	name = BPF_CORE_READ(info, name);
+	if (!name)
+		return;
+	e = event_new(KT_EV_NAME, f->attempt);
+	if (!e)
+		return;
+	bpf_probe_read_kernel_str(e->name, sizeof(e->name), name);
+	bpf_ringbuf_submit(e, 0);
+	f->named = 1;
+}
+
 static __always_inline void alloc_enter(__u64 size)
 {
 	struct kt_inflight *f = cur();
 
 	if (!f)
 		return;
+	name_from_info(f);
 	ph_enter(f, KT_PH_ALLOCATE);
 	/* ALLOCATE's arg is summed at exit; stash the size in its ret slot */
 	f->ph[KT_PH_ALLOCATE].ret = (__s64)size;

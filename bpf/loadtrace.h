@@ -19,6 +19,7 @@ enum kt_event_kind {
 	KT_EV_SYMBOL = 7,	/* a symbol failed to resolve: text = symbol,
 				 * name = owner module if any, ret = error */
 	KT_EV_LOG = 8,		/* a kernel log line the attempt printed */
+	KT_EV_FILE = 9,		/* finit_module: text = the file's name */
 };
 
 enum kt_op {
@@ -89,6 +90,7 @@ struct kt_inflight {
 	__u64 sym_name;		/* resolve_symbol()'s arguments, for its return */
 	__u64 sym_owner;
 	__u64 mod;		/* the struct module, once seen */
+	__u64 info;		/* load_module()'s struct load_info */
 	char name[KT_NAME_LEN];	/* unload: the name asked for */
 	struct kt_phase_acc ph[KT_PH__COUNT];
 };

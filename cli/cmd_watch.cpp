@@ -61,14 +61,15 @@ int cmd_watch(const args_t &args, const global_options &)
 		print_error("watch", "--duration must be positive");
 		return EXIT_USAGE;
 	}
+	// Handlers first: a signal while attaching must still end the run.
+	std::signal(SIGINT, on_signal);
+	std::signal(SIGTERM, on_signal);
 	auto opened = tracer::open({0, common.ringbuf_bytes, common.verbose});
 	if (!opened) {
 		print_error("watch", opened.err());
 		return EXIT_FAILED;
 	}
 	tracer &t = *opened.value();
-	std::signal(SIGINT, on_signal);
-	std::signal(SIGTERM, on_signal);
 	if (!common.quiet)
 		std::fprintf(stderr, "watching module loads and unloads (attached in %.1f ms); Ctrl-C to stop\n",
 			     t.attach_ms());

@@ -48,7 +48,8 @@ struct attempt_record {
 	uint32_t pid = 0;	// tgid
 	uint32_t tid = 0;
 	std::string comm;
-	std::string module;	// empty until the kernel named it
+	std::string module;	// the kernel's name; else guessed from file
+	std::string file;	// finit_module's file name, if any
 	uint64_t start_ns = 0;	// CLOCK_MONOTONIC
 	uint64_t end_ns = 0;
 	uint64_t total_ns = 0;

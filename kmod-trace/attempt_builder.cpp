@@ -60,6 +60,15 @@ std::string log_line(const kt_event &ev)
 
 } // namespace
 
+std::string module_name_from_file(const std::string &file)
+{
+	std::string n = file.substr(0, file.find(".ko"));
+	for (auto &c : n)
+		if (c == '-')
+			c = '_';
+	return n;
+}
+
 attempt_record &attempt_builder::get(const kt_event &ev)
 {
 	auto [it, fresh] = open_.try_emplace(ev.attempt);
@@ -110,6 +119,9 @@ void attempt_builder::add(const kt_event &ev)
 	case KT_EV_LOG:
 		a.log.push_back(log_line(ev));
 		break;
+	case KT_EV_FILE:
+		a.file = fixed_string(ev.text, sizeof ev.text);
+		break;
 	default:
 		break;
 	}
@@ -127,6 +139,9 @@ std::vector<attempt_record> attempt_builder::take(const std::function<bool(const
 			++it;
 		}
 	}
+	for (auto &a : out)
+		if (a.module.empty() && !a.file.empty())
+			a.module = module_name_from_file(a.file);
 	for (auto &a : out)
 		std::stable_sort(a.phases.begin(), a.phases.end(),
 				 [](const phase_run &x, const phase_run &y) { return x.start_ns < y.start_ns; });

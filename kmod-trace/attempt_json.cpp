@@ -60,6 +60,7 @@ nlohmann::json attempt_to_json(const attempt_record &a, const std::string &kerne
 		{"schema", 1},
 		{"op", a.op},
 		{"module", a.module},
+		{"file", a.file.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.file)},
 		{"attempt", a.attempt},
 		{"pid", a.pid},
 		{"tid", a.tid},

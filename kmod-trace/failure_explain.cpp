@@ -128,9 +128,11 @@ std::optional<failure_info> failure_explain(const attempt_record &a, const expla
 	if (a.result >= 0 || a.op != "load")
 		return std::nullopt;
 	const std::string err = errno_text(a.result);
-	if (a.result == -EEXIST)
-		return make("already-loaded", a.module + " is already loaded",
-			    "unload it first: kmod-trace unload " + a.module);
+	if (a.result == -EEXIST) {
+		const std::string name = a.module.empty() ? "the module" : a.module;
+		return make("already-loaded", name + " is already loaded",
+			    "unload it first: kmod-trace unload " + (a.module.empty() ? "NAME" : a.module));
+	}
 	if (a.result == -EKEYREJECTED)
 		return make("signature-rejected",
 			    "the kernel requires a valid module signature (module.sig_enforce=1 or lockdown)",

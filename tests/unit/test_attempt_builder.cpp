@@ -124,3 +124,18 @@ TEST(attempt_json, has_the_documented_keys_and_errno_names)
 	EXPECT_EQ(kt::errno_text(0), "0");
 	EXPECT_EQ(kt::errno_text(-17), "-EEXIST");
 }
+
+TEST(attempt_builder, names_an_attempt_from_its_file_when_the_kernel_did_not)
+{
+	kt::attempt_builder b;
+	b.add(ev(KT_EV_BEGIN, 3, 100));
+	kt_event f = ev(KT_EV_FILE, 3, 110);
+	std::strcpy(f.text, "crc-itu-t.ko.xz");
+	b.add(f);
+	b.add(end(3, 200, 100, -17));
+	auto done = b.take_complete();
+	ASSERT_EQ(done.size(), 1u);
+	EXPECT_EQ(done[0].file, "crc-itu-t.ko.xz");
+	EXPECT_EQ(done[0].module, "crc_itu_t");
+	EXPECT_EQ(kt::module_name_from_file("kt_hello.ko"), "kt_hello");
+}
