@@ -5,13 +5,13 @@
 #include "cli/output.h"
 #include "cli/trace_session.h"
 #include "kmod-trace/attempt_json.h"
+#include "kmod-trace/capability.h"
 #include "kmod-trace/elf_module.h"
 #include "kmod-trace/module_file.h"
 #include "kmod-trace/module_loader.h"
 
 #include <cstdio>
 #include <cstring>
-#include <linux/capability.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -45,17 +45,6 @@ bool writable_by_others(const std::string &path)
 {
 	struct stat st;
 	return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & (S_IWGRP | S_IWOTH));
-}
-
-// Whether the effective capability set holds `cap` (capget, no libcap).
-// When it cannot be told, assume it does and let the kernel answer.
-bool has_capability(int cap)
-{
-	__user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
-	__user_cap_data_struct data[2]{};
-	if (syscall(SYS_capget, &hdr, data) != 0)
-		return true;
-	return (data[cap / 32].effective >> (cap % 32)) & 1u;
 }
 
 // The kernel checks CAP_SYS_MODULE first (-EPERM); a kernel without module

@@ -75,6 +75,8 @@ struct doctor_run {
 
 bool license_is_gpl_compatible(const std::string &license);
 std::string headers_hint(const target_kernel &t);
+// "0x1234abcd": CRCs as the kernel prints them.
+std::string hex32(std::uint64_t v);
 
 // module_sig_check(), which runs on the raw image before anything else;
 // false when the load stops there. Sets sig_ok.

@@ -8,14 +8,15 @@
 
 namespace kt::detail {
 
-namespace {
-
 std::string hex32(std::uint64_t v)
 {
 	char buf[24];
 	std::snprintf(buf, sizeof buf, "0x%08llx", static_cast<unsigned long long>(v));
 	return buf;
 }
+
+
+namespace {
 
 // same_magic(): with __versions, the release (up to the first space) is
 // not compared, the CRCs say more.

@@ -9,13 +9,6 @@ namespace kt::detail {
 
 namespace {
 
-std::string hex32(std::uint64_t v)
-{
-	char buf[24];
-	std::snprintf(buf, sizeof buf, "0x%08llx", static_cast<unsigned long long>(v));
-	return buf;
-}
-
 struct symbol_failure {
 	std::string check;
 	int err;

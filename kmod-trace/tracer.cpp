@@ -1,6 +1,7 @@
 #include "kmod-trace/tracer.h"
 
 #include "kmod-trace/attempt_builder.h"
+#include "kmod-trace/capability.h"
 #include "kmod-trace/kernel_probe.h"
 
 #include <linux/types.h>
@@ -14,7 +15,6 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <linux/capability.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -38,17 +38,6 @@ struct skel_deleter {
 struct ringbuf_deleter {
 	void operator()(ring_buffer *r) const { ring_buffer__free(r); }
 };
-
-// Whether the effective capability set holds `cap` (capget, no libcap).
-// When it cannot be told, assume it does and let the kernel answer.
-bool has_capability(int cap)
-{
-	__user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
-	__user_cap_data_struct data[2]{};
-	if (syscall(SYS_capget, &hdr, data) != 0)
-		return true;
-	return (data[cap / 32].effective >> (cap % 32)) & 1u;
-}
 
 std::string privilege_hint(int err)
 {
