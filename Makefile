@@ -10,18 +10,20 @@
 #   make conformance-test  doctor against the real kernels
 #   make hermetic-test / lifecycle-test / test-asan
 #   make fuzz FUZZ_SECONDS=N   every fuzz target for N seconds
+#   make install [PREFIX=/usr/local] [DESTDIR=]   make deb   make test-packaging
 
 BUILD ?= build
+PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
 KERNELS ?= 6.1 6.12
 CMAKE_FLAGS ?=
 
-.PHONY: all build samples setup demo test unit-test vm-test conformance-test hermetic-test lifecycle-test test-asan fuzz clean help
+.PHONY: all build samples setup demo test unit-test vm-test conformance-test hermetic-test lifecycle-test test-asan fuzz install deb test-packaging clean help
 
 all: build samples
 
 help:
-	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
@@ -39,7 +41,7 @@ demo: setup
 	$(MAKE) all
 	scripts/demo
 
-SUITES ?= unit hermetic asan vm conformance bench lifecycle
+SUITES ?= unit hermetic asan vm conformance bench lifecycle packaging
 
 test: setup
 	$(MAKE) all
@@ -68,5 +70,17 @@ test-asan: setup
 fuzz:
 	fuzz/run $(or $(FUZZ_SECONDS),60)
 
+# make install [PREFIX=/usr/local] [DESTDIR=]
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
+# The .deb lands in build-deb/ (docs/packaging.md).
+deb:
+	scripts/build-deb --out build-deb
+
+# Install into a DESTDIR, run it in the VM, man pages, completion, .deb.
+test-packaging: all
+	tests/run-all packaging
+
 clean:
-	rm -rf $(BUILD) build-asan build-fuzz
+	rm -rf $(BUILD) build-asan build-fuzz build-deb

@@ -193,7 +193,7 @@ private:
 				  errno_text(err) + ")";
 		for (auto &a : seen)
 			if (a.op == "load") {
-				explain_attempt(a, lookup_, p_.license);
+				explain_attempt(a, lookup_, {p_.license, {}});
 				if (a.failure && !a.failure->message.empty())
 					msg += "\n  " + a.failure->message;
 				if (a.failure && !a.failure->hint.empty())

@@ -59,7 +59,7 @@ std::string capability_note(int err)
 
 // Reads the module file up front: a clear error before anything is
 // attached, and the licence for explaining a refusal.
-int preflight(const std::string &path, bool force, std::string &license)
+int preflight(const std::string &path, bool force, module_facts &facts)
 {
 	if (!force && writable_by_others(path)) {
 		print_error("load", "refusing " + path + ": it is writable by group or others, who could "
@@ -76,7 +76,9 @@ int preflight(const std::string &path, bool force, std::string &license)
 		print_error("load", path + ": " + info.err().message);
 		return EXIT_USAGE;
 	}
-	license = info->get("license");
+	facts.license = info->get("license");
+	for (const auto &v : info->versions)
+		facts.crcs.emplace(v.name, static_cast<uint32_t>(v.crc));
 	return EXIT_OK;
 }
 
@@ -98,12 +100,12 @@ std::unique_ptr<tracer> open_tracer(const common_options &c, const char *cmd)
 }
 
 bool report(tracer &t, const common_options &c, const std::string &perfetto, symbol_lookup &lookup,
-	    const std::string &license)
+	    const module_facts &facts)
 {
 	print_options o{c.json, want_color(c.color, STDOUT_FILENO), perfetto};
 	perfetto_sink sink(perfetto);
 	for (auto &a : collect_attempts(t, 2000)) {
-		explain_attempt(a, lookup, license);
+		explain_attempt(a, lookup, facts);
 		print_attempt(a, t, o);
 		sink.add(a);
 	}
@@ -139,9 +141,9 @@ int cmd_load(const args_t &args, const global_options &)
 	}
 	req.module = positional[0];
 	req.params = join_params({positional.begin() + 1, positional.end()});
-	std::string license;
+	module_facts facts;
 	const bool is_path = looks_like_path(req.module);
-	if (is_path && preflight(req.module, force, license) != EXIT_OK)
+	if (is_path && preflight(req.module, force, facts) != EXIT_OK)
 		return EXIT_USAGE;
 
 	std::unique_ptr<tracer> t;
@@ -154,7 +156,7 @@ int cmd_load(const args_t &args, const global_options &)
 	}
 	if (t) {
 		symbol_lookup lookup(is_path ? dir_of(req.module) : "");
-		if (!report(*t, common, perfetto, lookup, license))
+		if (!report(*t, common, perfetto, lookup, facts))
 			return EXIT_FAILED;
 	}
 	if (out->kernel_errno) {
@@ -196,7 +198,7 @@ int cmd_unload(const args_t &args, const global_options &)
 	auto r = module_unload(positional[0]);
 	if (t) {
 		symbol_lookup lookup("");
-		if (!report(*t, common, perfetto, lookup, ""))
+		if (!report(*t, common, perfetto, lookup, {}))
 			return EXIT_FAILED;
 	}
 	if (!r) {

@@ -82,7 +82,7 @@ int cmd_watch(const args_t &args, const global_options &)
 		for (auto &a : done) {
 			if (!wanted(a, filter))
 				continue;
-			explain_attempt(a, lookup, "");
+			explain_attempt(a, lookup, {});
 			print_attempt(a, t, o);
 			sink.add(a);
 		}

@@ -18,7 +18,10 @@ void add_common_options(po::options_description &desc, common_options &c)
 {
 	desc.add_options()
 		("json", po::bool_switch(&c.json), "print JSON instead of text")
-		("color", po::value(&c.color)->default_value("auto"), "colour: auto, always or never")
+		("color", po::value(&c.color)->default_value("auto")->notifier([](const std::string &v) {
+			 if (v != "auto" && v != "always" && v != "never")
+				 throw po::validation_error(po::validation_error::invalid_option_value, "color", v);
+		 }), "colour: auto, always or never")
 		("verbose,v", po::bool_switch(&c.verbose), "say more (and show libbpf's log)")
 		("quiet,q", po::bool_switch(&c.quiet), "print only errors")
 		("ringbuf-size", po::value(&c.ringbuf_bytes), "BPF ring buffer size in bytes (power of 2, multiple of the page size)")

@@ -55,11 +55,16 @@ std::vector<attempt_record> collect_attempts(tracer &t, int timeout_ms)
 	return out;
 }
 
-void explain_attempt(attempt_record &a, symbol_lookup &lookup, const std::string &license)
+void explain_attempt(attempt_record &a, symbol_lookup &lookup, const module_facts &facts)
 {
 	explain_context ctx;
 	ctx.release = kernel_release();
-	ctx.license = license;
+	ctx.license = facts.license;
+	ctx.module_crc = [&](const std::string &s) -> std::optional<uint32_t> {
+		auto it = facts.crcs.find(s);
+		return it == facts.crcs.end() ? std::nullopt : std::optional<uint32_t>(it->second);
+	};
+	ctx.kernel_crc = [&](const std::string &s) { return lookup.kernel_crc(s); };
 	ctx.provider = [&](const std::string &s) { return lookup.provider(s); };
 	ctx.kernel_exports = [&](const std::string &s) { return lookup.kernel_exports(s); };
 	a.failure = failure_explain(a, ctx);

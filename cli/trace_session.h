@@ -6,6 +6,7 @@
 #include "kmod-trace/symbol_lookup.h"
 #include "kmod-trace/tracer.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,8 +26,14 @@ bool attempt_ready(const attempt_record &a, const tracer &t, uint64_t now_ns);
 // until timeout_ms passes.
 std::vector<attempt_record> collect_attempts(tracer &t, int timeout_ms);
 
+// What the module file says, when it was read: for explaining refusals.
+struct module_facts {
+	std::string license;
+	std::map<std::string, uint32_t> crcs;	// __versions
+};
+
 // Fills a.failure from the attempt's data and its log lines.
-void explain_attempt(attempt_record &a, symbol_lookup &lookup, const std::string &license);
+void explain_attempt(attempt_record &a, symbol_lookup &lookup, const module_facts &facts);
 
 void print_attempt(const attempt_record &a, const tracer &t, const print_options &o);
 void print_lost(const tracer &t, const print_options &o);

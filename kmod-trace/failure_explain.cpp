@@ -3,6 +3,7 @@
 #include "kmod-trace/attempt_json.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <regex>
 
 namespace kt {
@@ -47,6 +48,24 @@ std::string lookup(const explain_context &ctx, const std::string &sym)
 	return ctx.provider ? ctx.provider(sym) : "";
 }
 
+std::string crc_text(const std::function<std::optional<uint32_t>(const std::string &)> &f,
+		     const std::string &sym)
+{
+	std::optional<uint32_t> crc = f ? f(sym) : std::nullopt;
+	if (!crc)
+		return "not known here";
+	char buf[16];
+	std::snprintf(buf, sizeof buf, "0x%08x", *crc);
+	return buf;
+}
+
+// "module 0x..., kernel 0x..." for a version mismatch.
+std::string crcs(const explain_context &ctx, const std::string &sym)
+{
+	return " (CRC in the module " + crc_text(ctx.module_crc, sym) + ", in the kernel " +
+	       crc_text(ctx.kernel_crc, sym) + ")";
+}
+
 std::optional<failure_info> from_log(const attempt_record &a, const explain_context &ctx)
 {
 	std::smatch m;
@@ -67,7 +86,7 @@ std::optional<failure_info> from_log(const attempt_record &a, const explain_cont
 	if (find_log(a, crc, m, line)) {
 		std::string sym = m[1].str();
 		if (sym == "module_layout")
-			return make("layout-mismatch", line, headers_hint(ctx), sym, "vmlinux");
+			return make("layout-mismatch", line + crcs(ctx, sym), headers_hint(ctx), sym, "vmlinux");
 		std::string prov;
 		for (const auto &f : a.symbol_failures)
 			if (f.symbol == sym && !f.owner.empty())
@@ -77,7 +96,8 @@ std::optional<failure_info> from_log(const attempt_record &a, const explain_cont
 		std::string hint = prov.empty() || prov == "vmlinux"
 			? headers_hint(ctx)
 			: "rebuild against the " + prov + " that the kernel has, or load the matching " + prov;
-		return make("symbol-version-mismatch", line, hint, sym, prov.empty() ? "vmlinux" : prov);
+		return make("symbol-version-mismatch", line + crcs(ctx, sym), hint, sym,
+			    prov.empty() ? "vmlinux" : prov);
 	}
 	if (find_log(a, param, m, line))
 		return make("invalid-parameter", line, "fix the value of parameter '" + m[2].str() + "'", "", "");

@@ -17,6 +17,10 @@ struct explain_context {
 	std::function<std::string(const std::string &symbol)> provider;
 	// Whether the running kernel exports the symbol at all.
 	std::function<bool(const std::string &symbol)> kernel_exports;
+	// CRCs, where they can be known: the module's from its __versions,
+	// the kernel's from its Module.symvers.
+	std::function<std::optional<uint32_t>(const std::string &symbol)> module_crc;
+	std::function<std::optional<uint32_t>(const std::string &symbol)> kernel_crc;
 };
 
 std::optional<failure_info> failure_explain(const attempt_record &a, const explain_context &ctx);

@@ -24,6 +24,9 @@ result<ctx_ptr> ctx_new()
 	ctx_ptr ctx(kmod_new(nullptr, nullptr));
 	if (!ctx)
 		return make_error(ENOMEM, "cannot create a libkmod context");
+	// libkmod's own log would repeat, on stderr, what our errors say.
+	kmod_set_log_fn(ctx.get(), [](void *, int, const char *, int, const char *, const char *, va_list) {},
+			nullptr);
 	// Index files are optional: a path load needs none, and a bare
 	// system without modules.dep must still work.
 	kmod_load_resources(ctx.get());

@@ -2,11 +2,13 @@
 
 #include "kmod-trace/elf_module.h"
 #include "kmod-trace/module_file.h"
+#include "kmod-trace/symvers.h"
 
 #include <dirent.h>
 #include <fstream>
 #include <libkmod.h>
 #include <memory>
+#include <sys/utsname.h>
 
 namespace kt {
 
@@ -14,7 +16,10 @@ namespace {
 
 std::string from_index(const std::string &symbol)
 {
-	std::unique_ptr<kmod_ctx, decltype(&kmod_unref)> ctx(kmod_new(nullptr, nullptr), kmod_unref);
+	struct ctx_unref {
+		void operator()(kmod_ctx *c) const { kmod_unref(c); }
+	};
+	std::unique_ptr<kmod_ctx, ctx_unref> ctx(kmod_new(nullptr, nullptr));
 	if (!ctx)
 		return "";
 	kmod_list *list = nullptr;
@@ -45,7 +50,10 @@ void symbol_lookup::scan_dir()
 	dir_scanned_ = true;
 	if (dir_.empty())
 		return;
-	std::unique_ptr<DIR, decltype(&closedir)> d(opendir(dir_.c_str()), closedir);
+	struct dir_closer {
+		void operator()(DIR *d) const { closedir(d); }
+	};
+	std::unique_ptr<DIR, dir_closer> d(opendir(dir_.c_str()));
 	if (!d)
 		return;
 	while (dirent *e = readdir(d.get())) {
@@ -89,6 +97,30 @@ bool symbol_lookup::kernel_exports(const std::string &symbol)
 		}
 	}
 	return kallsyms_.count(symbol) > 0 || kallsyms_.count("__ksymtab_" + symbol) > 0;
+}
+
+std::optional<uint32_t> symbol_lookup::kernel_crc(const std::string &symbol)
+{
+	if (!symvers_read_) {
+		symvers_read_ = true;
+		struct utsname u;
+		if (uname(&u) == 0) {
+			const std::string rel = u.release;
+			for (const std::string &p : {"/lib/modules/" + rel + "/build/Module.symvers",
+						     "/usr/src/linux-headers-" + rel + "/Module.symvers"}) {
+				auto sv = read_symvers(p);
+				if (!sv)
+					continue;
+				for (const auto &e : sv->entries)
+					kernel_crcs_.emplace(e.symbol, e.crc);
+				break;
+			}
+		}
+	}
+	auto it = kernel_crcs_.find(symbol);
+	if (it == kernel_crcs_.end())
+		return std::nullopt;
+	return it->second;
 }
 
 } // namespace kt

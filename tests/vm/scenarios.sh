@@ -6,11 +6,16 @@ S=/samples
 out=/tmp/kt-out
 err=/tmp/kt-err
 
+# After each scenario nothing of ours may stay loaded: the names of those
+# after which something did are collected for the bpf_left_after_each check.
 run() {
 	name=$1
 	shift
 	"$@" >"$out" 2>"$err"
 	rc=$?
+	if [ -x /added/kt-bpf-list ] && [ "$(/added/kt-bpf-list | tail -n1)" != "total 0" ]; then
+		echo "$name" >>/tmp/bpf-left-after
+	fi
 	echo "=== BEGIN $name"
 	cat "$out"
 	echo "=== STDERR $name"
@@ -89,6 +94,8 @@ run writable_forced kmod-trace load --force /tmp/kt_hello.ko
 kmod-trace unload kt_hello >/dev/null 2>&1
 
 run bpf_left /added/kt-bpf-list
+touch /tmp/bpf-left-after
+run bpf_left_after_each cat /tmp/bpf-left-after
 for f in /added/*.ko; do
 	[ -f "$f" ] || continue
 	b=$(basename "$f" .ko)

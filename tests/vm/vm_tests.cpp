@@ -101,6 +101,7 @@ TEST(vm, bad_input_gets_one_line_errors)
 TEST(vm, no_bpf_program_or_link_left_behind)
 {
 	EXPECT_EQ(sc("bpf_left").out, "total 0\n");
+	EXPECT_EQ(sc("bpf_left_after_each").out, "") << "scenarios after which BPF objects stayed";
 }
 
 TEST(vm, added_module_built_outside_loads_traced)
