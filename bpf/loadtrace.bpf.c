@@ -57,7 +57,7 @@ static __always_inline void finit_enter(const struct pt_regs *regs)
 	if (!e)
 		return;
 	bpf_probe_read_kernel_str(e->text, sizeof(e->text), BPF_CORE_READ(file, f_path.dentry, d_name.name));
-	bpf_ringbuf_submit(e, 0);
+	event_send(e);
 }
 
 KT_ENTRY(__x64_sys_init_module, attempt_begin(KT_OP_LOAD, true), const struct pt_regs *regs)
@@ -80,7 +80,7 @@ static __always_inline void delete_enter(const struct pt_regs *regs)
 	uname = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
 	bpf_probe_read_user_str(f->name, sizeof(f->name), uname);
 	__builtin_memcpy(e->name, f->name, sizeof(e->name));
-	bpf_ringbuf_submit(e, 0);
+	event_send(e);
 	f->named = 1;
 }
 
@@ -107,6 +107,7 @@ static __always_inline void load_exit(long ret)
 
 	if (!f)
 		return;
+	resolve_close(f);
 	ph_exit(f, KT_PH_LOAD, ret, 0);
 	if (!f->via_syscall)
 		attempt_end(f, ret);
@@ -138,7 +139,7 @@ static __always_inline void name_from_info(struct kt_inflight *f)
 	if (!e)
 		return;
 	bpf_probe_read_kernel_str(e->name, sizeof(e->name), name);
-	bpf_ringbuf_submit(e, 0);
+	event_send(e);
 	f->named = 1;
 }
 
@@ -168,49 +169,30 @@ KT_EXIT(module_alloc, alloc_exit(ret), unsigned long size)
 KT_ENTRY(execmem_alloc, alloc_enter(size), enum execmem_type type, size_t size)
 KT_EXIT(execmem_alloc, alloc_exit(ret), enum execmem_type type, size_t size)
 
-static __always_inline void resolve_enter(struct module *mod, const char *name, char *owner)
+/* resolve_symbol() runs once per undefined symbol, hundreds of times for
+ * a big module: only its entry is probed, counted, and the phase runs from
+ * the first entry to the next phase's start (the loader goes straight from
+ * simplify_symbols() to apply_relocations()). A symbol that fails is named
+ * by the kernel's own log line, which the console probe records. */
+static __always_inline void resolve_enter(struct module *mod)
 {
 	struct kt_inflight *f = cur();
+	struct kt_phase_acc *p;
+	__u64 now;
 
 	if (!f)
 		return;
-	observe(f, mod, -1);
-	ph_enter(f, KT_PH_RESOLVE);
-	f->sym_name = (__u64)name;
-	f->sym_owner = (__u64)owner;
+	if (f->mod != (__u64)mod)
+		observe(f, mod, -1);
+	p = &f->ph[KT_PH_RESOLVE];
+	now = bpf_ktime_get_ns();
+	if (!p->first_ns)
+		p->first_ns = now;
+	p->open_ns = now;
+	p->count++;
 }
 
-/* resolve_symbol() returns NULL for a missing symbol (the loader turns it
- * into -ENOENT) or an ERR_PTR (-EINVAL for a CRC or namespace refusal). */
-static __always_inline void resolve_exit(long ret)
-{
-	struct kt_inflight *f = cur();
-	struct kt_event *e;
-	__s64 err = 0;
-
-	if (!f)
-		return;
-	if (ret == 0)
-		err = -2;
-	else if ((unsigned long)ret >= (unsigned long)-4095)
-		err = ret;
-	ph_exit(f, KT_PH_RESOLVE, err, 0);
-	if (!err)
-		return;
-	e = event_new(KT_EV_SYMBOL, f->attempt);
-	if (!e)
-		return;
-	e->ret = err;
-	bpf_probe_read_kernel_str(e->text, sizeof(e->text), (void *)f->sym_name);
-	if (err != -2)
-		bpf_probe_read_kernel_str(e->name, sizeof(e->name), (void *)f->sym_owner);
-	bpf_ringbuf_submit(e, 0);
-}
-
-KT_ENTRY(resolve_symbol, resolve_enter(mod, name, ownername),
-	 struct module *mod, const struct load_info *info, const char *name, char *ownername)
-KT_EXIT(resolve_symbol, resolve_exit(ret),
-	struct module *mod, const struct load_info *info, const char *name, char *ownername)
+KT_ENTRY(resolve_symbol, resolve_enter(mod), struct module *mod)
 
 static __always_inline void reloc_enter(Elf64_Shdr *sechdrs, unsigned int relsec, struct module *me)
 {
@@ -221,7 +203,7 @@ static __always_inline void reloc_enter(Elf64_Shdr *sechdrs, unsigned int relsec
 	observe(f, me, -1);
 	ph_enter(f, KT_PH_RELOCATE);
 	/* entries in this section: sh_size / sizeof(Elf64_Rela) */
-	f->sym_name = BPF_CORE_READ(sechdrs + relsec, sh_size) / sizeof(Elf64_Rela);
+	f->stash = BPF_CORE_READ(sechdrs + relsec, sh_size) / sizeof(Elf64_Rela);
 }
 
 static __always_inline void reloc_exit(long ret)
@@ -229,7 +211,7 @@ static __always_inline void reloc_exit(long ret)
 	struct kt_inflight *f = cur();
 
 	if (f)
-		ph_exit(f, KT_PH_RELOCATE, (int)ret, f->sym_name);
+		ph_exit(f, KT_PH_RELOCATE, (int)ret, f->stash);
 }
 
 KT_ENTRY(apply_relocate_add, reloc_enter(sechdrs, relsec, me),
@@ -280,7 +262,7 @@ static __always_inline void do_init_exit(long ret)
 
 			if (e) {
 				e->state = KT_STATE_LIVE;
-				bpf_ringbuf_submit(e, 0);
+				event_send(e);
 			}
 			f->last_state = KT_STATE_LIVE;
 		}
@@ -324,7 +306,7 @@ static __always_inline void free_init_exit(void)
 		e->ts_ns = free_init_start;
 		e->duration_ns = bpf_ktime_get_ns() - free_init_start;
 		e->count = 1;
-		bpf_ringbuf_submit(e, 0);
+		event_send(e);
 	}
 	pending_free_init = 0;
 	free_init_start = 0;
@@ -400,6 +382,6 @@ int BPF_PROG(on_console, const char *text, size_t len)
 	if (len > sizeof(e->text) - 1)
 		len = sizeof(e->text) - 1;
 	bpf_probe_read_kernel(e->text, len & 0xff, text);
-	bpf_ringbuf_submit(e, 0);
+	event_send(e);
 	return 0;
 }

@@ -87,8 +87,7 @@ struct kt_inflight {
 	__u32 last_state;
 	__u32 named;
 	__u32 via_syscall;
-	__u64 sym_name;		/* resolve_symbol()'s arguments, for its return */
-	__u64 sym_owner;
+	__u64 stash;		/* a value from a probe's entry for its return */
 	__u64 mod;		/* the struct module, once seen */
 	__u64 info;		/* load_module()'s struct load_info */
 	char name[KT_NAME_LEN];	/* unload: the name asked for */

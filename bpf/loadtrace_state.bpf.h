@@ -60,12 +60,33 @@ static __always_inline struct kt_event *event_new(__u32 kind, __u64 attempt)
 	return e;
 }
 
+/* Symbol resolution ends where the next phase begins (resolve_enter()). */
+static __always_inline void resolve_close(struct kt_inflight *f)
+{
+	struct kt_phase_acc *p = &f->ph[KT_PH_RESOLVE];
+
+	if (!p->open_ns)
+		return;
+	p->total_ns = bpf_ktime_get_ns() - p->first_ns;
+	p->open_ns = 0;
+}
+
+/* Events go out without waking the reader: a wakeup per event costs a
+ * context switch in the middle of the load being measured. The attempt's
+ * end wakes it (event_send_end); tracer::poll() also drains on a timer. */
+static __always_inline void event_send(struct kt_event *e)
+{
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
 static __always_inline void ph_enter(struct kt_inflight *f, __u32 ph)
 {
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now;
 
 	if (ph >= KT_PH__COUNT)
 		return;
+	resolve_close(f);
+	now = bpf_ktime_get_ns();
 	f->ph[ph].open_ns = now;
 	if (!f->ph[ph].first_ns)
 		f->ph[ph].first_ns = now;
@@ -147,7 +168,7 @@ static __always_inline void emit_memory(struct kt_inflight *f, struct module *mo
 			    BPF_CORE_READ(mod, mem[MOD_INIT_DATA].size) +
 			    BPF_CORE_READ(mod, mem[MOD_INIT_RODATA].size);
 	}
-	bpf_ringbuf_submit(e, 0);
+	event_send(e);
 }
 
 /* Reports the module's name once, and its state when it changed. */
@@ -162,7 +183,7 @@ static __always_inline void observe(struct kt_inflight *f, struct module *mod, _
 		e = event_new(KT_EV_NAME, f->attempt);
 		if (e) {
 			BPF_CORE_READ_STR_INTO(&e->name, mod, name);
-			bpf_ringbuf_submit(e, 0);
+			event_send(e);
 			f->named = 1;
 		}
 	}
@@ -175,7 +196,7 @@ static __always_inline void observe(struct kt_inflight *f, struct module *mod, _
 	if (!e)
 		return;
 	e->state = (__u32)state;
-	bpf_ringbuf_submit(e, 0);
+	event_send(e);
 }
 
 static __always_inline void observe_cur(struct module *mod)
@@ -210,7 +231,7 @@ static __always_inline struct kt_inflight *attempt_begin(__u32 op, bool via_sysc
 	if (e) {
 		e->ts_ns = f->start_ns;
 		e->arg[0] = op;
-		bpf_ringbuf_submit(e, 0);
+		event_send(e);
 	}
 	return f;
 }
@@ -218,9 +239,11 @@ static __always_inline struct kt_inflight *attempt_begin(__u32 op, bool via_sysc
 static __always_inline void attempt_end(struct kt_inflight *f, __s64 ret)
 {
 	__u32 tid = cur_tid();
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now;
 	struct kt_event *e;
 
+	resolve_close(f);
+	now = bpf_ktime_get_ns();
 	for (__u32 i = 0; i < KT_PH__COUNT; i++) {
 		struct kt_phase_acc *p = &f->ph[i];
 
@@ -235,14 +258,14 @@ static __always_inline void attempt_end(struct kt_inflight *f, __s64 ret)
 		e->count = p->count;
 		e->ret = p->ret;
 		e->arg[0] = p->arg;
-		bpf_ringbuf_submit(e, 0);
+		event_send(e);
 	}
 	e = event_new(KT_EV_END, f->attempt);
 	if (e) {
 		e->ts_ns = now;
 		e->duration_ns = now - f->start_ns;
 		e->ret = ret;
-		bpf_ringbuf_submit(e, 0);
+		bpf_ringbuf_submit(e, 0);	/* wakes the reader */
 	}
 	bpf_map_delete_elem(&inflight, &tid);
 }

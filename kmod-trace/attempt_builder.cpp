@@ -5,6 +5,7 @@
 #include "bpf/loadtrace.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 namespace kt {
@@ -59,6 +60,26 @@ std::string log_line(const kt_event &ev)
 }
 
 } // namespace
+
+// "kt_x: Unknown symbol foo (err -2)": the kernel names each symbol that
+// failed to resolve, with its error.
+static void symbols_from_log(attempt_record &a)
+{
+	static const std::string tag = "Unknown symbol ";
+	for (const auto &l : a.log) {
+		auto at = l.find(tag);
+		if (at == std::string::npos)
+			continue;
+		auto name_end = l.find(' ', at + tag.size());
+		auto err_at = l.find("(err ", at);
+		if (name_end == std::string::npos || err_at == std::string::npos)
+			continue;
+		symbol_failure f;
+		f.symbol = l.substr(at + tag.size(), name_end - at - tag.size());
+		f.error = std::strtoll(l.c_str() + err_at + 5, nullptr, 10);
+		a.symbol_failures.push_back(std::move(f));
+	}
+}
 
 std::string module_name_from_file(const std::string &file)
 {
@@ -139,9 +160,12 @@ std::vector<attempt_record> attempt_builder::take(const std::function<bool(const
 			++it;
 		}
 	}
-	for (auto &a : out)
+	for (auto &a : out) {
 		if (a.module.empty() && !a.file.empty())
 			a.module = module_name_from_file(a.file);
+		if (a.symbol_failures.empty())
+			symbols_from_log(a);
+	}
 	for (auto &a : out)
 		std::stable_sort(a.phases.begin(), a.phases.end(),
 				 [](const phase_run &x, const phase_run &y) { return x.start_ns < y.start_ns; });

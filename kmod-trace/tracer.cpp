@@ -151,7 +151,12 @@ result<int> tracer::poll(int timeout_ms)
 	int n = ring_buffer__poll(p_->rb.get(), timeout_ms);
 	if (n < 0 && n != -EINTR)
 		return make_error(n, std::string("ring buffer poll failed: ") + std::strerror(-n));
-	return n < 0 ? 0 : n;
+	// Most events are sent without a wakeup (loadtrace_state.bpf.h):
+	// take whatever is there, woken or not.
+	int m = ring_buffer__consume(p_->rb.get());
+	if (m < 0 && m != -EINTR)
+		return make_error(m, std::string("ring buffer read failed: ") + std::strerror(-m));
+	return (n < 0 ? 0 : n) + (m < 0 ? 0 : m);
 }
 
 std::vector<attempt_record> tracer::take(const std::function<bool(const attempt_record &)> &ready)

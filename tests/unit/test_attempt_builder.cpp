@@ -139,3 +139,27 @@ TEST(attempt_builder, names_an_attempt_from_its_file_when_the_kernel_did_not)
 	EXPECT_EQ(done[0].module, "crc_itu_t");
 	EXPECT_EQ(kt::module_name_from_file("kt_hello.ko"), "kt_hello");
 }
+
+TEST(attempt_builder, symbol_failures_come_from_the_kernels_own_lines)
+{
+	kt::attempt_builder b;
+	b.add(ev(KT_EV_BEGIN, 4, 100));
+	kt_event l1 = ev(KT_EV_LOG, 4, 110);
+	std::strcpy(l1.text, "kt_x: disagrees about version of symbol _printk\n");
+	kt_event l2 = ev(KT_EV_LOG, 4, 111);
+	std::strcpy(l2.text, "kt_x: Unknown symbol _printk (err -22)\n");
+	kt_event l3 = ev(KT_EV_LOG, 4, 112);
+	std::strcpy(l3.text, "kt_x: Unknown symbol kt_dep_value (err -2)");
+	b.add(l1);
+	b.add(l2);
+	b.add(l3);
+	b.add(end(4, 200, 100, -2));
+	auto done = b.take_complete();
+	ASSERT_EQ(done.size(), 1u);
+	ASSERT_EQ(done[0].symbol_failures.size(), 2u);
+	EXPECT_EQ(done[0].symbol_failures[0].symbol, "_printk");
+	EXPECT_EQ(done[0].symbol_failures[0].error, -22);
+	EXPECT_EQ(done[0].symbol_failures[1].symbol, "kt_dep_value");
+	EXPECT_EQ(done[0].symbol_failures[1].error, -2);
+	EXPECT_EQ(done[0].log[0], "kt_x: disagrees about version of symbol _printk") << "newline stripped";
+}

@@ -133,7 +133,9 @@ TEST(vm_trace, load_time_agrees_with_function_graph)
 	const auto *load = phase(a, "load");
 	ASSERT_NE(load, nullptr);
 	std::smatch m;
-	static const std::regex re(R"(([0-9.]+) us\s+\|\s+load_module\(\);)");
+	// One line ("load_module();") or, when the call was split by an
+	// interrupt or a switch, its closing line ("} /* load_module */").
+	static const std::regex re(R"(([0-9.]+) us\s+\|\s+(load_module\(\);|\} /\* load_module \*/))");
 	const std::string &trace = sc("fgraph_trace").out;
 	ASSERT_TRUE(std::regex_search(trace, m, re)) << trace.substr(0, 2000);
 	double fgraph_us = std::stod(m[1].str());
