@@ -87,6 +87,22 @@ static __always_inline void delete_enter(const struct pt_regs *regs)
 KT_ENTRY(__x64_sys_delete_module, delete_enter(regs), const struct pt_regs *regs)
 KT_EXIT(__x64_sys_delete_module, syscall_exit(ret), const struct pt_regs *regs)
 
+/* The attempt's end, where the kernel can give it: when a trampoline is
+ * replaced (another tracer attaching to the same function), calls already
+ * inside it return without their fexit programs; a tracepoint has no such
+ * gap. User space enables this and leaves the syscalls' fexit off. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+{
+	long nr = BPF_CORE_READ(regs, orig_ax);
+
+	/* x86-64: init_module 175, delete_module 176, finit_module 313 */
+	if (nr != 175 && nr != 176 && nr != 313)
+		return 0;
+	syscall_exit(ret);
+	return 0;
+}
+
 /* ---- load_module: the attempt when the syscalls cannot be probed ---- */
 
 static __always_inline void load_enter(struct load_info *info)

@@ -111,6 +111,19 @@ result<std::unique_ptr<tracer>> tracer::open(const trace_options &opts)
 		p->probes = probe_select(p->skel->obj, [&k](const std::string &fn) { return how_to_probe(k, fn); });
 	}
 	st.probe_ms = ms_since(t0);
+	// With the sys_exit tracepoint the syscalls' own exit probes stay off
+	// (loadtrace.bpf.c says why).
+	bool exit_tp = false;
+	for (const auto &c : p->probes)
+		exit_tp = exit_tp || (c.function == "tp:sys_exit" && c.mode == probe_mode::tracepoint);
+	if (exit_tp) {
+		bpf_program *prog;
+		bpf_object__for_each_program(prog, p->skel->obj) {
+			std::string sec = bpf_program__section_name(prog);
+			if ((sec.rfind("fexit/__x64_sys_", 0) == 0 || sec.rfind("kretprobe/__x64_sys_", 0) == 0))
+				bpf_program__set_autoload(prog, false);
+		}
+	}
 	bool have_loader = false;
 	for (const auto &c : p->probes)
 		have_loader = have_loader || (c.function == "load_module" && c.mode != probe_mode::unavailable);
