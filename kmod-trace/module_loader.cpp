@@ -128,6 +128,15 @@ result<void> module_unload(const std::string &name)
 	return {};
 }
 
+std::string module_for_symbol(const std::string &symbol)
+{
+	auto ctx = ctx_new();
+	if (!ctx)
+		return "";
+	auto mod = module_lookup(ctx->get(), "symbol:" + symbol);
+	return mod ? kmod_module_get_name(mod->get()) : "";
+}
+
 std::string join_params(const std::vector<std::string> &words)
 {
 	std::string out;

@@ -34,6 +34,10 @@ result<load_outcome> module_load(const load_request &req);
 // code is its -errno.
 result<void> module_unload(const std::string &name);
 
+// The module that the index (modules.symbols) says exports the symbol,
+// or "" when there is none or no index.
+std::string module_for_symbol(const std::string &symbol);
+
 // Joins PARAM=VALUE words into one option string, quoting values with
 // spaces the way the kernel's parser expects.
 std::string join_params(const std::vector<std::string> &words);

@@ -2,36 +2,17 @@
 
 #include "kmod-trace/elf_module.h"
 #include "kmod-trace/module_file.h"
+#include "kmod-trace/module_loader.h"
 #include "kmod-trace/symvers.h"
 
 #include <dirent.h>
 #include <fstream>
-#include <libkmod.h>
 #include <memory>
 #include <sys/utsname.h>
 
 namespace kt {
 
 namespace {
-
-std::string from_index(const std::string &symbol)
-{
-	struct ctx_unref {
-		void operator()(kmod_ctx *c) const { kmod_unref(c); }
-	};
-	std::unique_ptr<kmod_ctx, ctx_unref> ctx(kmod_new(nullptr, nullptr));
-	if (!ctx)
-		return "";
-	kmod_list *list = nullptr;
-	if (kmod_module_new_from_lookup(ctx.get(), ("symbol:" + symbol).c_str(), &list) < 0 || !list)
-		return "";
-	kmod_module *m = kmod_module_get_module(list);
-	std::string name = m ? kmod_module_get_name(m) : "";
-	if (m)
-		kmod_module_unref(m);
-	kmod_module_unref_list(list);
-	return name;
-}
 
 bool is_module_file(const std::string &n)
 {
@@ -74,7 +55,7 @@ void symbol_lookup::scan_dir()
 
 std::string symbol_lookup::provider(const std::string &symbol)
 {
-	std::string p = from_index(symbol);
+	std::string p = module_for_symbol(symbol);
 	if (!p.empty())
 		return p;
 	if (!dir_scanned_)
