@@ -16,8 +16,7 @@ enum kt_event_kind {
 	KT_EV_STATE = 4,	/* struct module's state seen to change */
 	KT_EV_NAME = 5,		/* the module's name became known */
 	KT_EV_MEMORY = 6,	/* arg[0..3]: text, rodata, data, init bytes */
-	KT_EV_SYMBOL = 7,	/* a symbol failed to resolve: text = symbol,
-				 * name = owner module if any, ret = error */
+	/* 7 was a per-symbol failure; the kernel's log lines carry it now */
 	KT_EV_LOG = 8,		/* a kernel log line the attempt printed */
 	KT_EV_FILE = 9,		/* finit_module: text = the file's name */
 };

@@ -133,10 +133,6 @@ void attempt_builder::add(const kt_event &ev)
 	case KT_EV_MEMORY:
 		a.memory = module_memory{ev.arg[0], ev.arg[1], ev.arg[2], ev.arg[3]};
 		break;
-	case KT_EV_SYMBOL:
-		a.symbol_failures.push_back({fixed_string(ev.text, sizeof ev.text),
-					     fixed_string(ev.name, sizeof ev.name), ev.ret});
-		break;
 	case KT_EV_LOG:
 		a.log.push_back(log_line(ev));
 		break;
@@ -163,8 +159,7 @@ std::vector<attempt_record> attempt_builder::take(const std::function<bool(const
 	for (auto &a : out) {
 		if (a.module.empty() && !a.file.empty())
 			a.module = module_name_from_file(a.file);
-		if (a.symbol_failures.empty())
-			symbols_from_log(a);
+		symbols_from_log(a);
 	}
 	for (auto &a : out)
 		std::stable_sort(a.phases.begin(), a.phases.end(),
