@@ -8,6 +8,7 @@
 #include <memory>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 #include <vector>
 
 namespace kt {
@@ -50,36 +51,92 @@ bool read_whole(const std::string &path, std::size_t &n)
 	return ok;
 }
 
-// The uncompressed size from a single-stream xz file's index, or 0.
-std::size_t xz_size(const unsigned char *in, std::size_t n)
+struct index_free {
+	void operator()(lzma_index *i) const { lzma_index_end(i, nullptr); }
+};
+
+// What a single-stream xz file's footer and index say.
+struct xz_layout {
+	std::size_t size = 0;	// decoded size; 0: not for the fast path
+	bool own_crc = false;	// a single CRC32 block: checked here with zlib
+	std::uint32_t crc = 0;	// its stored CRC32
+};
+
+// The stored CRC32 of the stream's only block: the block's last four bytes
+// (header, data, padding to four bytes, then the check).
+void read_crc(lzma_index *idx, const unsigned char *in, std::size_t n, xz_layout &l)
 {
+	lzma_index_iter it;
+	lzma_index_iter_init(&it, idx);
+	if (lzma_index_block_count(idx) != 1 || lzma_index_iter_next(&it, LZMA_INDEX_ITER_BLOCK))
+		return;
+	std::uint64_t end = it.block.compressed_file_offset + it.block.total_size;
+	if (end < 4 || end > n)
+		return;
+	const unsigned char *p = in + end - 4;
+	l.crc = p[0] | (p[1] << 8) | (p[2] << 16) | (std::uint32_t(p[3]) << 24);
+	l.own_crc = true;
+}
+
+xz_layout read_layout(const unsigned char *in, std::size_t n)
+{
+	xz_layout l;
 	if (n < 2 * LZMA_STREAM_HEADER_SIZE)
-		return 0;
+		return l;
 	lzma_stream_flags footer;
 	if (lzma_stream_footer_decode(&footer, in + n - LZMA_STREAM_HEADER_SIZE) != LZMA_OK ||
 	    footer.backward_size > n - 2 * LZMA_STREAM_HEADER_SIZE)
-		return 0;
-	lzma_index *idx = nullptr;
+		return l;
+	lzma_index *raw = nullptr;
 	std::uint64_t memlimit = 1u << 20;
 	std::size_t pos = 0;
 	const unsigned char *ip = in + n - LZMA_STREAM_HEADER_SIZE - footer.backward_size;
-	if (lzma_index_buffer_decode(&idx, &memlimit, nullptr, ip, &pos, footer.backward_size) != LZMA_OK)
-		return 0;
-	std::uint64_t size = lzma_index_uncompressed_size(idx);
-	lzma_index_end(idx, nullptr);
-	return size <= module_size_limit ? static_cast<std::size_t>(size) : 0;
+	if (lzma_index_buffer_decode(&raw, &memlimit, nullptr, ip, &pos, footer.backward_size) != LZMA_OK)
+		return l;
+	std::unique_ptr<lzma_index, index_free> idx(raw);
+	std::uint64_t size = lzma_index_uncompressed_size(idx.get());
+	if (size > module_size_limit)
+		return l;
+	l.size = static_cast<std::size_t>(size);
+	if (footer.check == LZMA_CHECK_CRC32)
+		read_crc(idx.get(), in, n, l);
+	return l;
 }
 
-bool decode_xz(const unsigned char *in, std::size_t n, std::size_t out_size)
+// One decoder per thread, re-initialised for every file: liblzma keeps the
+// coder and its 1 MiB dictionary when the filter options are unchanged, so
+// a scan allocates them once per thread, not once per module.
+struct xz_decoder {
+	lzma_stream s = LZMA_STREAM_INIT;
+	xz_decoder() = default;
+	xz_decoder(const xz_decoder &) = delete;
+	xz_decoder &operator=(const xz_decoder &) = delete;
+	~xz_decoder() { lzma_end(&s); }
+};
+
+thread_local xz_decoder xz;
+
+bool decode_xz(const unsigned char *in, std::size_t n, const xz_layout &l)
 {
-	unsigned char *out = image_buf.reserve(out_size);
-	std::uint64_t memlimit = 256u << 20;
-	std::size_t in_pos = 0, out_pos = 0;
-	// The index was read already; the block check is left to the
-	// decoder's structure checks (LZMA_IGNORE_CHECK saves the CRC).
-	lzma_ret r = lzma_stream_buffer_decode(&memlimit, LZMA_IGNORE_CHECK, nullptr, in, &in_pos, n,
-					       out, &out_pos, out_size);
-	return r == LZMA_OK && out_pos == out_size && in_pos == n;
+	// zlib's CRC32 is about twice as fast as liblzma's, so a CRC32 block
+	// is checked below instead of by the decoder. A stream that fails
+	// here is decoded again by the general reader, for its message.
+	std::uint32_t flags = l.own_crc ? LZMA_IGNORE_CHECK : 0;
+	if (lzma_stream_decoder(&xz.s, 256u << 20, flags) != LZMA_OK)
+		return false;
+	// One spare byte: output beyond the index's size shows as a mismatch.
+	unsigned char *out = image_buf.reserve(l.size + 1);
+	xz.s.next_in = in;
+	xz.s.avail_in = n;
+	xz.s.next_out = out;
+	xz.s.avail_out = l.size + 1;
+	lzma_ret r;
+	// liblzma answers LZMA_BUF_ERROR when a call can make no progress.
+	while ((r = lzma_code(&xz.s, LZMA_FINISH)) == LZMA_OK) {
+	}
+	if (r != LZMA_STREAM_END || xz.s.avail_out != 1 || xz.s.avail_in != 0)
+		return false;
+	return !l.own_crc || crc32_z(0, out, l.size) == l.crc;
 }
 
 } // namespace
@@ -90,9 +147,9 @@ result<std::span<const unsigned char>> read_module_image(const std::string &path
 	std::size_t n = 0;
 	if (read_whole(path, n) && n > sizeof xz_magic &&
 	    std::memcmp(file_buf.data.get(), xz_magic, sizeof xz_magic) == 0) {
-		std::size_t size = xz_size(file_buf.data.get(), n);
-		if (size > 0 && decode_xz(file_buf.data.get(), n, size))
-			return std::span<const unsigned char>(image_buf.data.get(), size);
+		xz_layout l = read_layout(file_buf.data.get(), n);
+		if (l.size > 0 && decode_xz(file_buf.data.get(), n, l))
+			return std::span<const unsigned char>(image_buf.data.get(), l.size);
 	}
 	// Everything else, and every error with its message, the general way.
 	auto f = read_module_file(path);
