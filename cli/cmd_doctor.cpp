@@ -93,7 +93,7 @@ int cmd_doctor(const args_t &args, const global_options &)
 		return target.err().code == -ENOSYS ? EXIT_FAILED : EXIT_USAGE;
 	}
 	doctor_print_options o{common.json, want_color(common.color, STDOUT_FILENO), common.verbose,
-			       common.quiet};
+			       common.quiet, jobs};
 	print_target_notes(*target, o);
 	auto reports = run_doctor(paths, *target, params, jobs, isatty(STDERR_FILENO) == 1);
 	name_providers(reports);

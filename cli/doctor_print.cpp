@@ -4,8 +4,11 @@
 #include "kmod-trace/attempt_json.h"
 #include "kmod-trace/doctor_json.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
+#include <string>
+#include <thread>
 
 namespace kt::cli {
 
@@ -47,6 +50,39 @@ void print_text(const doctor_report &r, const target_kernel &t, const doctor_pri
 	}
 }
 
+// The JSON lines of reports[begin, end), as one string.
+std::string json_lines(const std::vector<doctor_report> &reports, std::size_t begin,
+		       std::size_t end, const target_kernel &t)
+{
+	std::string out;
+	for (std::size_t i = begin; i < end; i++) {
+		out += json_text(doctor_json(reports[i], t), -1);
+		out += '\n';
+	}
+	return out;
+}
+
+// A tree of thousands of modules makes megabytes of JSON, which would keep
+// one core busy while the others idle: the lines are formatted in parallel
+// slices, then written in order.
+void print_json(const std::vector<doctor_report> &reports, const target_kernel &t, unsigned jobs)
+{
+	const std::size_t n = reports.size();
+	if (jobs == 0)
+		jobs = std::max(1u, std::thread::hardware_concurrency());
+	const std::size_t parts = std::clamp<std::size_t>(jobs, 1, n / 256 + 1);
+	std::vector<std::string> text(parts);
+	std::vector<std::jthread> pool;	// joined on every way out
+	for (std::size_t p = 1; p < parts; p++)
+		pool.emplace_back([&, p] {
+			text[p] = json_lines(reports, p * n / parts, (p + 1) * n / parts, t);
+		});
+	text[0] = json_lines(reports, 0, n / parts, t);
+	pool.clear();
+	for (const auto &s : text)
+		std::fwrite(s.data(), 1, s.size(), stdout);
+}
+
 } // namespace
 
 void print_target_notes(const target_kernel &t, const doctor_print_options &o)
@@ -69,11 +105,11 @@ void print_target_notes(const target_kernel &t, const doctor_print_options &o)
 void print_reports(const std::vector<doctor_report> &reports, const target_kernel &t,
 		   const doctor_print_options &o)
 {
+	if (o.json) {
+		print_json(reports, t, o.jobs);
+		return;
+	}
 	for (const auto &r : reports) {
-		if (o.json) {
-			std::printf("%s\n", json_text(doctor_json(r, t), -1).c_str());
-			continue;
-		}
 		if (o.quiet && r.loadable())
 			continue;
 		print_text(r, t, o);

@@ -12,6 +12,7 @@ struct doctor_print_options {
 	bool color = false;
 	bool verbose = false;	// also info findings
 	bool quiet = false;	// text: only modules that are not loadable
+	unsigned jobs = 0;	// threads that format JSON (0: all cores)
 };
 
 void print_target_notes(const target_kernel &t, const doctor_print_options &o);
