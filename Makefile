@@ -41,9 +41,7 @@ demo: setup
 	$(MAKE) all
 	scripts/demo
 
-# lifecycle is not in the default set yet: one of its 84 checks (eight
-# concurrent traced loads) failed once in 6.1 and is being looked into.
-SUITES ?= unit hermetic asan vm conformance bench packaging
+SUITES ?= unit hermetic asan vm conformance bench lifecycle packaging
 
 test: setup
 	$(MAKE) all

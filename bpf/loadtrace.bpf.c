@@ -94,7 +94,8 @@ KT_EXIT(__x64_sys_delete_module, syscall_exit(ret), const struct pt_regs *regs)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
-	long nr = BPF_CORE_READ(regs, orig_ax);
+	/* a typed pointer: read directly, no helper call on every syscall */
+	long nr = regs->orig_ax;
 
 	/* x86-64: init_module 175, delete_module 176, finit_module 313 */
 	if (nr != 175 && nr != 176 && nr != 313)

@@ -67,6 +67,10 @@ void explain_attempt(attempt_record &a, symbol_lookup &lookup, const module_fact
 	ctx.kernel_crc = [&](const std::string &s) { return lookup.kernel_crc(s); };
 	ctx.provider = [&](const std::string &s) { return lookup.provider(s); };
 	ctx.kernel_exports = [&](const std::string &s) { return lookup.kernel_exports(s); };
+	// The kernel's lines name a missing symbol, not who exports it.
+	for (auto &f : a.symbol_failures)
+		if (f.owner.empty())
+			f.owner = lookup.provider(f.symbol);
 	a.failure = failure_explain(a, ctx);
 }
 

@@ -29,7 +29,7 @@ struct module_memory {
 
 struct symbol_failure {
 	std::string symbol;
-	std::string owner;	// the exporting module when the kernel found one
+	std::string owner;	// the module exporting it, where one is known here
 	int64_t error = 0;	// -ENOENT missing, -EINVAL version or namespace
 };
 

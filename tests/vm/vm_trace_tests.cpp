@@ -49,6 +49,9 @@ TEST(vm_trace, missing_dependency_names_symbol_and_provider)
 	EXPECT_EQ(a["failure"].value("symbol", ""), "kt_dep_value");
 	EXPECT_EQ(a["failure"].value("provider", ""), "kt_dep_provider");
 	EXPECT_NE(a["failure"].value("hint", "").find("kt_dep_provider"), std::string::npos);
+	ASSERT_EQ(a["symbol_failures"].size(), 1u) << a.dump();
+	EXPECT_EQ(a["symbol_failures"][0].value("symbol", ""), "kt_dep_value");
+	EXPECT_EQ(a["symbol_failures"][0].value("owner", ""), "kt_dep_provider");
 	EXPECT_EQ(sc("dep_provider").exit, 0);
 	EXPECT_EQ(sc("dep_user").exit, 0) << sc("dep_user").err;
 	EXPECT_EQ(sc("dep_unload_user").exit, 0);
