@@ -1,9 +1,11 @@
-// lifecycle-cycles N MODULE.ko: N traced load+unload cycles in one
-// process, each with its own tracer (open, load, collect, unload, collect,
-// close), then the process's resource figures. Used by tests/lifecycle in
-// the guest. One line of results:
+// lifecycle-cycles N MODULE.ko [REOPEN]: N traced load+unload cycles in
+// one process (load, collect, unload, collect), with a fresh tracer every
+// REOPEN cycles (default 1: each cycle opens and closes its own), then the
+// process's resource figures. A tracer kept over many cycles shows that a
+// long `watch` does not grow; reopening shows that open and close leave
+// nothing. Used by tests/lifecycle in the guest. One line of results:
 //   cycles N ok K loads L unloads U incomplete I lost E fd_start A fd_end B
-//   rss_start_kb R0 rss_first_kb R1 rss_end_kb R2 seconds S
+//   rss_start_kb R0 rss_first_kb R1 rss_end_kb R2 seconds S opens O
 #include "kmod-trace/module_loader.h"
 #include "kmod-trace/tracer.h"
 
@@ -12,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
+#include <memory>
 #include <string>
 #include <unistd.h>
 
@@ -67,22 +70,34 @@ int collect(kt::tracer &t, const std::string &op, const std::string &name, unsig
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		std::fprintf(stderr, "usage: lifecycle-cycles N MODULE.ko\n");
+	if (argc != 3 && argc != 4) {
+		std::fprintf(stderr, "usage: lifecycle-cycles N MODULE.ko [REOPEN]\n");
 		return 2;
 	}
 	const unsigned long n = std::strtoul(argv[1], nullptr, 10);
 	const std::string path = argv[2];
+	const unsigned long reopen = argc == 4 ? std::strtoul(argv[3], nullptr, 10) : 1;
+	if (n == 0 || reopen == 0) {
+		std::fprintf(stderr, "lifecycle-cycles: N and REOPEN want positive numbers\n");
+		return 2;
+	}
+	unsigned long opens = 0;
+	std::unique_ptr<kt::tracer> t;
 	const long fd0 = fd_count(), rss0 = rss_kb();
 	long rss1 = rss0;
 	unsigned ok = 0, loads = 0, unloads = 0, incomplete = 0;
-	uint64_t lost = 0;
+	uint64_t lost = 0, lost_before = 0;	// lost_events() counts per tracer
 	auto t0 = std::chrono::steady_clock::now();
 	for (unsigned long i = 0; i < n; i++) {
-		auto t = kt::tracer::open({getpid(), 0, false});
-		if (!t) {
-			std::fprintf(stderr, "cycle %lu: %s\n", i, t.err().message.c_str());
-			break;
+		if (i % reopen == 0) {
+			t.reset();
+			auto opened = kt::tracer::open({getpid(), 0, false});
+			if (!opened) {
+				std::fprintf(stderr, "cycle %lu: %s\n", i, opened.err().message.c_str());
+				break;
+			}
+			t = std::move(opened.value());
+			opens++;
 		}
 		kt::load_request req;
 		req.module = path;
@@ -92,28 +107,32 @@ int main(int argc, char **argv)
 				     out ? std::strerror(-out->kernel_errno) : out.err().message.c_str());
 			break;
 		}
-		int l = collect(*t.value(), "load", out->name, incomplete);
+		int l = collect(*t, "load", out->name, incomplete);
 		auto u = kt::module_unload(out->name);
 		if (!u) {
 			std::fprintf(stderr, "cycle %lu: unload failed: %s\n", i, u.err().message.c_str());
 			break;
 		}
-		int r = collect(*t.value(), "unload", out->name, incomplete);
-		lost += t.value()->lost_events();
+		int r = collect(*t, "unload", out->name, incomplete);
+		lost = t->lost_events() + lost_before;
 		loads += static_cast<unsigned>(l);
 		unloads += static_cast<unsigned>(r);
 		if (l == 1 && r == 1)
 			ok++;
 		else
 			std::fprintf(stderr, "cycle %lu: %d load and %d unload attempts traced\n", i, l, r);
-		t.value().reset();
+		if ((i + 1) % reopen == 0) {
+			lost_before = lost;
+			t.reset();
+		}
 		if (i == 0)
 			rss1 = rss_kb();
 	}
+	t.reset();
 	double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 	std::printf("cycles %lu ok %u loads %u unloads %u incomplete %u lost %llu fd_start %ld fd_end %ld "
-		    "rss_start_kb %ld rss_first_kb %ld rss_end_kb %ld seconds %.1f\n",
+		    "rss_start_kb %ld rss_first_kb %ld rss_end_kb %ld seconds %.1f opens %lu\n",
 		    n, ok, loads, unloads, incomplete, static_cast<unsigned long long>(lost), fd0, fd_count(),
-		    rss0, rss1, rss_kb(), secs);
+		    rss0, rss1, rss_kb(), secs, opens);
 	return ok == n && fd_count() == fd0 ? 0 : 1;
 }
