@@ -56,7 +56,7 @@ std::string json_lines(const std::vector<doctor_report> &reports, std::size_t be
 {
 	std::string out;
 	for (std::size_t i = begin; i < end; i++) {
-		out += json_text(doctor_json(reports[i], t), -1);
+		out += doctor_json_line(reports[i], t);
 		out += '\n';
 	}
 	return out;

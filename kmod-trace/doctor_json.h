@@ -5,8 +5,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string>
+
 namespace kt {
 
 nlohmann::json doctor_json(const doctor_report &r, const target_kernel &t);
+
+// The same as json_text(doctor_json(r, t), -1), byte for byte, without
+// building the tree: a scan of a whole module tree prints megabytes of it.
+std::string doctor_json_line(const doctor_report &r, const target_kernel &t);
 
 } // namespace kt
