@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 #include <fnmatch.h>
+#include <sched.h>
 #include <unistd.h>
 
 namespace po = boost::program_options;
@@ -70,6 +71,12 @@ int cmd_watch(const args_t &args, const global_options &)
 		return EXIT_FAILED;
 	}
 	tracer &t = *opened.value();
+	// SCHED_BATCH: woken for events, watch never preempts the task that is
+	// loading a module (the end of an attempt wakes it while that task is
+	// still returning from the syscall); it runs when that task sleeps or
+	// its slice ends, and keeps its fair share of the CPU.
+	sched_param batch{};
+	sched_setscheduler(0, SCHED_BATCH, &batch);
 	if (!common.quiet)
 		std::fprintf(stderr, "watching module loads and unloads (attached in %.1f ms); Ctrl-C to stop\n",
 			     t.attach_ms());

@@ -3,7 +3,14 @@
 // straight system calls with nothing else, timed like bench times its
 // cycles (from before the load to after the unload).
 //
-//   raw-load-loop MODULE.ko [-n N] [--warmup W] [--json FILE] [PARAM=VALUE...]
+//   raw-load-loop MODULE.ko [-n N] [--warmup W] [--jitter-us J] [--json FILE] [PARAM=VALUE...]
+//
+// --jitter-us J sleeps a random 0..J us before each cycle, outside the
+// timing. A load waits in synchronize_rcu() for a grace period that ends on
+// a timer tick; a loop whose cycle is a whole number of ticks meets the
+// tick at the same phase every time, so every cycle waits the same whole
+// number of ticks and a small change in the cycle can move them all by one.
+// Random phases make each cycle sample the wait as a real load would.
 //
 // Prints one line: raw-load-loop: cycles=N median_cycle_ns=... ...; with
 // --json, also a bench results file (metrics load-call, unload-call and
@@ -20,6 +27,7 @@
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
+#include <random>
 #include <string>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -45,7 +53,8 @@ std::string module_name(const std::string &path)
 
 int usage()
 {
-	std::fprintf(stderr, "usage: raw-load-loop MODULE.ko [-n N] [--warmup W] [--json FILE] [PARAM=VALUE...]\n");
+	std::fprintf(stderr, "usage: raw-load-loop MODULE.ko [-n N] [--warmup W] [--jitter-us J] [--json FILE] "
+			     "[PARAM=VALUE...]\n");
 	return 2;
 }
 
@@ -116,12 +125,14 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return usage();
 	const char *path = argv[1];
-	unsigned long n = 100, warmup = 5;
+	unsigned long n = 100, warmup = 5, jitter_us = 0;
 	std::string params, json;
 	for (int i = 2; i < argc; i++) {
 		std::string a = argv[i];
 		if ((a == "-n" || a == "--warmup") && i + 1 < argc)
 			(a == "-n" ? n : warmup) = std::strtoul(argv[++i], nullptr, 10);
+		else if (a == "--jitter-us" && i + 1 < argc)
+			jitter_us = std::strtoul(argv[++i], nullptr, 10);
 		else if (a == "--json" && i + 1 < argc)
 			json = argv[++i];
 		else if (a.find('=') != std::string::npos)
@@ -135,9 +146,12 @@ int main(int argc, char **argv)
 	std::vector<double> series[3];
 	auto &load = series[0], &unload = series[1], &total = series[2];
 	uint64_t start = 0;
+	std::mt19937 rng(static_cast<unsigned>(now_ns()));
 	for (unsigned long i = 0; i < warmup + n; i++) {
 		if (i == warmup)
 			start = now_ns();
+		if (jitter_us)
+			usleep(static_cast<useconds_t>(rng() % (jitter_us + 1)));
 		uint64_t l = 0, u = 0;
 		if (int e = cycle(path, name, params, l, u)) {
 			syscall(SYS_delete_module, name.c_str(), O_NONBLOCK);
