@@ -2,12 +2,16 @@
 // module file as it would be on disk: plain ELF, or wrapped in xz, zstd or
 // gzip. decode_module_bytes tells the format by magic and decompresses;
 // parse_module reads the ELF, modinfo, __versions, symbols, relocations and
-// the appended signature trailer.
+// the appended signature trailer. doctor's xz fast path runs on the same
+// bytes: whatever it decodes, the general reader must decode to the same
+// image.
+#include "kmod-trace/doctor_read.h"
 #include "kmod-trace/elf_module.h"
 #include "kmod-trace/module_file.h"
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -15,7 +19,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	std::vector<unsigned char> raw(data, data + size);
 	// A small limit keeps a decompression bomb from dominating the run;
 	// the real limit is only a larger number through the same code.
-	auto file = kt::decode_module_bytes(std::move(raw), "fuzz.ko", std::size_t(64) << 20);
+	const std::size_t limit = std::size_t(64) << 20;
+	auto file = kt::decode_module_bytes(std::move(raw), "fuzz.ko", limit);
+	auto fast = kt::xz_fast_decode({data, size});
+	if (fast && fast->size() <= limit &&
+	    (!file.ok() || file->image.size() != fast->size() ||
+	     std::memcmp(file->image.data(), fast->data(), fast->size()) != 0))
+		__builtin_trap();	// the fast path took what the reader refuses
 	if (!file.ok())
 		return 0;
 	auto info = kt::parse_module(file->image);

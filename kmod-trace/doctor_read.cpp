@@ -141,16 +141,23 @@ bool decode_xz(const unsigned char *in, std::size_t n, const xz_layout &l)
 
 } // namespace
 
-result<std::span<const unsigned char>> read_module_image(const std::string &path)
+std::optional<std::span<const unsigned char>> xz_fast_decode(std::span<const unsigned char> in)
 {
 	static const unsigned char xz_magic[] = {0xfd, '7', 'z', 'X', 'Z', 0x00};
+	if (in.size() <= sizeof xz_magic || std::memcmp(in.data(), xz_magic, sizeof xz_magic) != 0)
+		return std::nullopt;
+	xz_layout l = read_layout(in.data(), in.size());
+	if (l.size == 0 || !decode_xz(in.data(), in.size(), l))
+		return std::nullopt;
+	return std::span<const unsigned char>(image_buf.data.get(), l.size);
+}
+
+result<std::span<const unsigned char>> read_module_image(const std::string &path)
+{
 	std::size_t n = 0;
-	if (read_whole(path, n) && n > sizeof xz_magic &&
-	    std::memcmp(file_buf.data.get(), xz_magic, sizeof xz_magic) == 0) {
-		xz_layout l = read_layout(file_buf.data.get(), n);
-		if (l.size > 0 && decode_xz(file_buf.data.get(), n, l))
-			return std::span<const unsigned char>(image_buf.data.get(), l.size);
-	}
+	if (read_whole(path, n))
+		if (auto image = xz_fast_decode({file_buf.data.get(), n}))
+			return *image;
 	// Everything else, and every error with its message, the general way.
 	auto f = read_module_file(path);
 	if (!f)
