@@ -93,8 +93,9 @@ std::unique_ptr<tracer> open_tracer(const common_options &c, const char *cmd)
 		for (const auto &p : t.value()->probes())
 			std::fprintf(stderr, "probe %-32s %s\n", p.function.c_str(), probe_mode_name(p.mode));
 		const auto &st = t.value()->stages();
-		std::fprintf(stderr, "probes attached in %.1f ms (probing %.1f, loading %.1f, attaching %.1f)\n",
-			     t.value()->attach_ms(), st.probe_ms, st.load_ms, st.attach_ms);
+		std::fprintf(stderr, "probes attached in %.1f ms: %.1f after the program started (probing %.1f, "
+				     "loading %.1f, attaching %.1f)\n",
+			     t.value()->attach_ms(), ms_since_start(), st.probe_ms, st.load_ms, st.attach_ms);
 	}
 	return std::move(t.value());
 }

@@ -78,8 +78,10 @@ int cmd_watch(const args_t &args, const global_options &)
 	sched_param batch{};
 	sched_setscheduler(0, SCHED_BATCH, &batch);
 	if (!common.quiet)
-		std::fprintf(stderr, "watching module loads and unloads (attached in %.1f ms); Ctrl-C to stop\n",
-			     t.attach_ms());
+		std::fprintf(stderr, "watching module loads and unloads (attached in %.1f ms: %.1f after the "
+				     "program started; probing %.1f, loading %.1f, attaching %.1f); Ctrl-C to stop\n",
+			     t.attach_ms(), ms_since_start(), t.stages().probe_ms, t.stages().load_ms,
+			     t.stages().attach_ms);
 
 	print_options o{common.json, want_color(common.color, STDOUT_FILENO), perfetto};
 	perfetto_sink sink(perfetto);

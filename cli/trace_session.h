@@ -18,6 +18,10 @@ struct print_options {
 	std::string perfetto;	// write Chrome trace JSON here, if set
 };
 
+// Milliseconds since this program started (since its static initialisers
+// ran, which is before main() and after the dynamic loader).
+double ms_since_start();
+
 // An attempt is ready when it ended and its init memory was freed (or
 // that cannot come: failure, unload, no probe, grace period over).
 bool attempt_ready(const attempt_record &a, const tracer &t, uint64_t now_ns);
