@@ -43,8 +43,13 @@ std::string headers_hint(const explain_context &ctx)
 	return "build against linux-headers-" + (ctx.release.empty() ? std::string("$(uname -r)") : ctx.release);
 }
 
-std::string lookup(const explain_context &ctx, const std::string &sym)
+// The symbol's exporter: the one its symbol failure already names, else
+// the context's lookup (which may scan a directory: asked once).
+std::string lookup(const attempt_record &a, const explain_context &ctx, const std::string &sym)
 {
+	for (const auto &f : a.symbol_failures)
+		if (f.symbol == sym && !f.owner.empty())
+			return f.owner;
 	return ctx.provider ? ctx.provider(sym) : "";
 }
 
@@ -87,12 +92,7 @@ std::optional<failure_info> from_log(const attempt_record &a, const explain_cont
 		std::string sym = m[1].str();
 		if (sym == "module_layout")
 			return make("layout-mismatch", line + crcs(ctx, sym), headers_hint(ctx), sym, "vmlinux");
-		std::string prov;
-		for (const auto &f : a.symbol_failures)
-			if (f.symbol == sym && !f.owner.empty())
-				prov = f.owner;
-		if (prov.empty())
-			prov = lookup(ctx, sym);
+		std::string prov = lookup(a, ctx, sym);
 		std::string hint = prov.empty() || prov == "vmlinux"
 			? headers_hint(ctx)
 			: "rebuild against the " + prov + " that the kernel has, or load the matching " + prov;
@@ -134,7 +134,7 @@ std::optional<failure_info> unknown_symbol(const attempt_record &a, const explai
 			    sym + " is GPL-only and the licence '" + license +
 				    "' is not GPL-compatible: license the module GPL-compatibly or stop using " + sym,
 			    sym, "vmlinux");
-	std::string prov = lookup(ctx, sym);
+	std::string prov = lookup(a, ctx, sym);
 	std::string hint = prov.empty()
 		? "no known module exports " + sym + ": build or install the module that provides it"
 		: "load " + prov + " first, or use modprobe (kmod-trace load --with-deps)";
