@@ -18,20 +18,17 @@
 namespace kt::cli {
 
 namespace {
+
 const uint64_t program_start_ns = monotonic_ns();
-}
+
+constexpr uint64_t free_init_grace_ns = 300'000'000;	// worker runs within ms
+
+} // namespace
 
 double ms_since_start()
 {
 	return static_cast<double>(monotonic_ns() - program_start_ns) / 1e6;
 }
-
-
-namespace {
-
-constexpr uint64_t free_init_grace_ns = 300'000'000;	// worker runs within ms
-
-} // namespace
 
 std::string kernel_release()
 {
