@@ -3,15 +3,11 @@
 #include "kmod-trace/attempt_json.h"
 
 #include <algorithm>
+#include <vector>
 
 namespace kt {
 
 namespace {
-
-nlohmann::json opt(const std::string &s)
-{
-	return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
-}
 
 // Plain printable ASCII goes in as it is; anything else (control
 // characters, UTF-8, invalid bytes) through nlohmann's own escaping, so the
@@ -55,23 +51,19 @@ void put_finding(std::string &out, const finding &f)
 	out += '}';
 }
 
-} // namespace
-
-nlohmann::json doctor_json(const doctor_report &r, const target_kernel &t)
+template <typename T, typename Put>
+void put_list(std::string &out, const std::vector<T> &items, Put put)
 {
-	nlohmann::json findings = nlohmann::json::array();
-	for (const auto &f : r.findings)
-		findings.push_back({{"check", f.check}, {"severity", severity_name(f.level)},
-				    {"symbol", opt(f.symbol)}, {"provider", opt(f.provider)},
-				    {"message", f.message}, {"hint", opt(f.hint)}});
-	return {{"module", r.path},
-		{"name", opt(r.name)},
-		{"target", {{"release", t.release}, {"running", t.running}}},
-		{"verdict", r.verdict},
-		{"errno", r.err ? nlohmann::json(errno_text(r.err)) : nlohmann::json(nullptr)},
-		{"findings", std::move(findings)},
-		{"taints", r.taints}};
+	out += '[';
+	for (std::size_t i = 0; i < items.size(); i++) {
+		if (i)
+			out += ',';
+		put(out, items[i]);
+	}
+	out += ']';
 }
+
+} // namespace
 
 std::string doctor_json_line(const doctor_report &r, const target_kernel &t)
 {
@@ -81,23 +73,15 @@ std::string doctor_json_line(const doctor_report &r, const target_kernel &t)
 		put_string(out, errno_text(r.err));
 	else
 		out += "null";
-	out += ",\"findings\":[";
-	for (std::size_t i = 0; i < r.findings.size(); i++) {
-		if (i)
-			out += ',';
-		put_finding(out, r.findings[i]);
-	}
-	out += "],\"module\":";
+	out += ",\"findings\":";
+	put_list(out, r.findings, put_finding);
+	out += ",\"module\":";
 	put_string(out, r.path);
 	out += ",\"name\":";
 	put_opt(out, r.name);
-	out += ",\"taints\":[";
-	for (std::size_t i = 0; i < r.taints.size(); i++) {
-		if (i)
-			out += ',';
-		put_string(out, r.taints[i]);
-	}
-	out += "],\"target\":{\"release\":";
+	out += ",\"taints\":";
+	put_list(out, r.taints, put_string);
+	out += ",\"target\":{\"release\":";
 	put_string(out, t.release);
 	out += ",\"running\":";
 	out += t.running ? "true" : "false";

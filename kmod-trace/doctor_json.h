@@ -3,16 +3,13 @@
 
 #include "kmod-trace/doctor.h"
 
-#include <nlohmann/json.hpp>
-
 #include <string>
 
 namespace kt {
 
-nlohmann::json doctor_json(const doctor_report &r, const target_kernel &t);
-
-// The same as json_text(doctor_json(r, t), -1), byte for byte, without
-// building the tree: a scan of a whole module tree prints megabytes of it.
+// One report as one line of JSON, keys sorted, written directly rather than
+// through a json tree: a scan of a whole module tree prints megabytes of it.
+// tests/unit/test_doctor_json.cpp holds it to nlohmann's output byte for byte.
 std::string doctor_json_line(const doctor_report &r, const target_kernel &t);
 
 } // namespace kt

@@ -1,17 +1,36 @@
-// doctor's JSON line writer against the nlohmann tree it stands in for:
+// doctor's JSON line writer against a nlohmann tree of the same report:
 // byte for byte, including strings that need escaping or are not UTF-8.
 #include "kmod-trace/attempt_json.h"
 #include "kmod-trace/doctor_json.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 using namespace kt;
 
 namespace {
 
+nlohmann::json opt(const std::string &s)
+{
+	return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
+}
+
+// The report as a nlohmann tree, the schema of docs/doctor.md.
 std::string reference(const doctor_report &r, const target_kernel &t)
 {
-	return json_text(doctor_json(r, t), -1);
+	nlohmann::json findings = nlohmann::json::array();
+	for (const auto &f : r.findings)
+		findings.push_back({{"check", f.check}, {"severity", severity_name(f.level)},
+				    {"symbol", opt(f.symbol)}, {"provider", opt(f.provider)},
+				    {"message", f.message}, {"hint", opt(f.hint)}});
+	nlohmann::json j = {{"module", r.path},
+			    {"name", opt(r.name)},
+			    {"target", {{"release", t.release}, {"running", t.running}}},
+			    {"verdict", r.verdict},
+			    {"errno", r.err ? nlohmann::json(errno_text(r.err)) : nlohmann::json(nullptr)},
+			    {"findings", std::move(findings)},
+			    {"taints", r.taints}};
+	return json_text(j, -1);
 }
 
 } // namespace
