@@ -86,11 +86,15 @@ int main(int argc, char **argv)
 	const long fd0 = fd_count(), rss0 = rss_kb();
 	long rss1 = rss0;
 	unsigned ok = 0, loads = 0, unloads = 0, incomplete = 0;
-	uint64_t lost = 0, lost_before = 0;	// lost_events() counts per tracer
+	uint64_t lost = 0;
+	auto close_tracer = [&] {	// lost_events() counts per tracer
+		if (t)
+			lost += t->lost_events();
+		t.reset();
+	};
 	auto t0 = std::chrono::steady_clock::now();
 	for (unsigned long i = 0; i < n; i++) {
-		if (i % reopen == 0) {
-			t.reset();
+		if (!t) {
 			auto opened = kt::tracer::open({getpid(), 0, false});
 			if (!opened) {
 				std::fprintf(stderr, "cycle %lu: %s\n", i, opened.err().message.c_str());
@@ -114,21 +118,18 @@ int main(int argc, char **argv)
 			break;
 		}
 		int r = collect(*t, "unload", out->name, incomplete);
-		lost = t->lost_events() + lost_before;
 		loads += static_cast<unsigned>(l);
 		unloads += static_cast<unsigned>(r);
 		if (l == 1 && r == 1)
 			ok++;
 		else
 			std::fprintf(stderr, "cycle %lu: %d load and %d unload attempts traced\n", i, l, r);
-		if ((i + 1) % reopen == 0) {
-			lost_before = lost;
-			t.reset();
-		}
+		if ((i + 1) % reopen == 0)
+			close_tracer();
 		if (i == 0)
 			rss1 = rss_kb();
 	}
-	t.reset();
+	close_tracer();
 	double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 	std::printf("cycles %lu ok %u loads %u unloads %u incomplete %u lost %llu fd_start %ld fd_end %ld "
 		    "rss_start_kb %ld rss_first_kb %ld rss_end_kb %ld seconds %.1f opens %lu\n",
