@@ -186,26 +186,111 @@ KT_EXIT(module_alloc, alloc_exit(ret), unsigned long size)
 KT_ENTRY(execmem_alloc, alloc_enter(size), enum execmem_type type, size_t size)
 KT_EXIT(execmem_alloc, alloc_exit(ret), enum execmem_type type, size_t size)
 
-/* resolve_symbol() runs once per undefined symbol, hundreds of times for
- * a big module: only its entry is probed, counted, and the phase runs from
- * the first entry to the next phase's start (the loader goes straight from
- * simplify_symbols() to apply_relocations()). A symbol that fails is named
- * by the kernel's own log line, which the console probe records. */
+/* Symbol resolution: simplify_symbols() is inlined into load_module() on
+ * 6.1 and 6.12, so the phase is bracketed by its neighbours. It begins
+ * when setup_modinfo() has called its last setup hook
+ * (setup_modinfo_srcversion) and ends at the next phase's start: the
+ * first apply_relocate_add(), or, when a symbol fails, free_modinfo()'s
+ * first hook (free_modinfo_version). Its count is the number of undefined
+ * symbols, one resolve_symbol() call each, read from the module's symbol
+ * table at the start; a symbol that fails is named by the kernel's own log
+ * line, which the console probe records.
+ *
+ * resolve_symbol() itself runs hundreds of times for a big module, and a
+ * trampoline around every call costs more than the rest of the tracer: it
+ * is probed only when asked (targ_resolve_calls), or when the bracket's
+ * functions are missing, and then counts the real calls. */
+static long scan_chunk(__u32 c, struct kt_symscan *s)
+{
+	__u32 zero = 0;
+	struct kt_symbuf *b = bpf_map_lookup_elem(&symbuf, &zero);
+	__u64 first = (__u64)c * KT_SYMS_PER_CHUNK, left;
+	__u32 undef = 0;
+
+	if (!b || first >= s->n)
+		return 1;
+	left = s->n - first;
+	if (left > KT_SYMS_PER_CHUNK)
+		left = KT_SYMS_PER_CHUNK;
+	if (bpf_probe_read_kernel(b->sym, left * sizeof(Elf64_Sym), s->syms + first))
+		return 1;
+	/* branch-free, so the verifier walks the loop once, not per path */
+	for (__u32 i = 0; i < KT_SYMS_PER_CHUNK; i++) {
+		__u32 shndx = b->sym[i].st_shndx;
+
+		if (i >= left)
+			break;
+		undef += (shndx - 1) >> 31;	/* 1 for SHN_UNDEF (0) */
+	}
+	s->undef += undef;
+	return 0;
+}
+
+/* simplify_symbols() resolves every SHN_UNDEF symbol but the null one */
+static __always_inline __u32 undefined_symbols(struct load_info *info)
+{
+	struct kt_symscan s = {};
+	Elf64_Shdr *sh;
+	__u32 chunks;
+
+	sh = BPF_CORE_READ(info, sechdrs) + BPF_CORE_READ(info, index.sym);
+	s.syms = (const Elf64_Sym *)BPF_CORE_READ(sh, sh_addr);
+	s.n = BPF_CORE_READ(sh, sh_size) / sizeof(Elf64_Sym);
+	chunks = (s.n + KT_SYMS_PER_CHUNK - 1) / KT_SYMS_PER_CHUNK;
+	bpf_loop(chunks < 4096 ? chunks : 4096, scan_chunk, &s, 0);
+	return s.undef ? s.undef - 1 : 0;
+}
+
+static __always_inline void resolve_open(struct module *mod)
+{
+	struct kt_inflight *f = cur();
+	struct kt_phase_acc *p;
+	__u32 n;
+
+	if (!f || !f->info)
+		return;
+	if (mod)
+		observe(f, mod, -1);	/* UNFORMED, before a symbol can fail */
+	n = undefined_symbols((struct load_info *)f->info);
+	p = &f->ph[KT_PH_RESOLVE];
+	p->first_ns = p->open_ns = bpf_ktime_get_ns();
+	if (!targ_resolve_calls)
+		p->count = n;
+}
+
+/* by hand: a kretprobe has no arguments, so no module to observe */
+SEC("fexit/setup_modinfo_srcversion")
+int BPF_PROG(fx_setup_modinfo_srcversion, struct module *mod, const char *s)
+{
+	resolve_open(mod);
+	return 0;
+}
+
+SEC("kretprobe/setup_modinfo_srcversion")
+int BPF_KRETPROBE(kr_setup_modinfo_srcversion)
+{
+	resolve_open(NULL);
+	return 0;
+}
+
+KT_ENTRY(free_modinfo_version, { struct kt_inflight *f = cur(); if (f) resolve_close(f); },
+	 struct module *mod)
+
 static __always_inline void resolve_enter(struct module *mod)
 {
 	struct kt_inflight *f = cur();
 	struct kt_phase_acc *p;
-	__u64 now;
 
 	if (!f)
 		return;
 	if (f->mod != (__u64)mod)
 		observe(f, mod, -1);
 	p = &f->ph[KT_PH_RESOLVE];
-	now = bpf_ktime_get_ns();
-	if (!p->first_ns)
-		p->first_ns = now;
-	p->open_ns = now;
+	if (!p->open_ns) {
+		p->open_ns = bpf_ktime_get_ns();
+		if (!p->first_ns)
+			p->first_ns = p->open_ns;
+	}
 	p->count++;
 }
 

@@ -30,7 +30,7 @@ enum kt_phase {
 	KT_PH_LOAD = 0,		/* load_module(), including init */
 	KT_PH_SIGNATURE,	/* module_sig_check() */
 	KT_PH_ALLOCATE,		/* module_alloc() / execmem_alloc(); arg: bytes */
-	KT_PH_RESOLVE,		/* resolve_symbol(), every call */
+	KT_PH_RESOLVE,		/* simplify_symbols(): count = undefined symbols */
 	KT_PH_RELOCATE,		/* apply_relocate_add(); arg: entries */
 	KT_PH_FINALIZE,		/* module_finalize() */
 	KT_PH_SYSFS,		/* mod_sysfs_setup() */

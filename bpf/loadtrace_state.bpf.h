@@ -6,6 +6,7 @@
 
 /* Set by user space before load. */
 const volatile __u32 targ_tgid = 0;		/* 0: every process */
+const volatile bool targ_resolve_calls = false;	/* resolve_symbol() probed */
 
 __u64 attempt_seq = 0;
 __u64 lost_events = 0;		/* events dropped: ring buffer full */
@@ -25,6 +26,26 @@ struct {
 	__type(key, __u32);		/* tid */
 	__type(value, struct kt_inflight);
 } inflight SEC(".maps");
+
+/* The module's symbol table, read a chunk at a time to count its
+ * undefined symbols (loadtrace.bpf.c, resolve_open). */
+#define KT_SYMS_PER_CHUNK 170	/* 4080 bytes of Elf64_Sym */
+struct kt_symbuf {
+	Elf64_Sym sym[KT_SYMS_PER_CHUNK];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kt_symbuf);
+} symbuf SEC(".maps");
+
+struct kt_symscan {
+	const Elf64_Sym *syms;
+	__u64 n;
+	__u32 undef;
+};
 
 /* ---- helpers ---- */
 
@@ -60,7 +81,7 @@ static __always_inline struct kt_event *event_new(__u32 kind, __u64 attempt)
 	return e;
 }
 
-/* Symbol resolution ends where the next phase begins (resolve_enter()). */
+/* Symbol resolution ends where the next phase begins (resolve_open()). */
 static __always_inline void resolve_close(struct kt_inflight *f)
 {
 	struct kt_phase_acc *p = &f->ph[KT_PH_RESOLVE];
@@ -71,9 +92,10 @@ static __always_inline void resolve_close(struct kt_inflight *f)
 	p->open_ns = 0;
 }
 
-/* Events go out without waking the reader: a wakeup per event costs a
- * context switch in the middle of the load being measured. The attempt's
- * end wakes it (event_send_end); tracer::poll() also drains on a timer. */
+/* Events go out without waking the reader: a wakeup per event costs an
+ * interrupt and a context switch in the middle of the load being
+ * measured. The attempt's end asks for the adaptive wakeup, which fires
+ * only if the reader had caught up; tracer::poll() drains on a timer. */
 static __always_inline void event_send(struct kt_event *e)
 {
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
@@ -265,7 +287,7 @@ static __always_inline void attempt_end(struct kt_inflight *f, __s64 ret)
 		e->ts_ns = now;
 		e->duration_ns = now - f->start_ns;
 		e->ret = ret;
-		bpf_ringbuf_submit(e, 0);	/* wakes the reader */
+		bpf_ringbuf_submit(e, 0);	/* adaptive wakeup */
 	}
 	bpf_map_delete_elem(&inflight, &tid);
 }

@@ -84,7 +84,7 @@ int preflight(const std::string &path, bool force, module_facts &facts)
 
 std::unique_ptr<tracer> open_tracer(const common_options &c, const char *cmd)
 {
-	auto t = tracer::open({getpid(), c.ringbuf_bytes, c.verbose});
+	auto t = tracer::open({getpid(), c.ringbuf_bytes, c.verbose, c.resolve_calls});
 	if (!t) {
 		print_error(cmd, t.err());
 		return nullptr;
@@ -131,6 +131,7 @@ int cmd_load(const args_t &args, const global_options &)
 		("force-modversion", po::bool_switch(&req.force_modversion), "ignore symbol versions (taints the kernel)")
 		("with-deps", po::bool_switch(&req.with_deps), "load dependencies first, as modprobe does");
 	common_options common;
+	add_trace_options(desc, common);
 	add_common_options(desc, common);
 	std::vector<std::string> positional;
 	int parsed = parse_command("load", desc, args, positional, load_examples);

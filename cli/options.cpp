@@ -28,6 +28,15 @@ void add_common_options(po::options_description &desc, common_options &c)
 		("help,h", "show this help");
 }
 
+void add_trace_options(po::options_description &desc, common_options &c)
+{
+	desc.add_options()
+		("resolve-calls", po::bool_switch(&c.resolve_calls),
+		 "probe every resolve_symbol() call: the exact call count, at the cost of a "
+		 "trampoline per imported symbol (default: the phase is bracketed and counted "
+		 "from the module's symbol table)");
+}
+
 int parse_command(const char *cmd, const po::options_description &desc,
 		  const std::vector<std::string> &args, std::vector<std::string> &positional,
 		  const char *examples)

@@ -32,6 +32,7 @@ const char *probe_mode_name(probe_mode m)
 	case probe_mode::fentry: return "fentry";
 	case probe_mode::kprobe: return "kprobe";
 	case probe_mode::tracepoint: return "tracepoint";
+	case probe_mode::off: return "off (--resolve-calls turns it on)";
 	default: return "not available on this kernel";
 	}
 }
@@ -80,6 +81,17 @@ std::vector<probe_choice> probe_select(bpf_object *obj, const probe_fn &how)
 	bpf_object__for_each_program(prog, obj)
 		bpf_program__set_autoload(prog, probe_enabled(bpf_program__section_name(prog), choices));
 	return choices;
+}
+
+void probe_turn_off(bpf_object *obj, std::vector<probe_choice> &choices, const std::string &function)
+{
+	for (auto &c : choices)
+		if (c.function == function && c.mode != probe_mode::unavailable)
+			c.mode = probe_mode::off;
+	bpf_program *prog;
+	bpf_object__for_each_program(prog, obj)
+		if (split(bpf_program__section_name(prog)).target == function)
+			bpf_program__set_autoload(prog, false);
 }
 
 } // namespace kt

@@ -12,7 +12,7 @@ struct bpf_object;
 
 namespace kt {
 
-enum class probe_mode { fentry, kprobe, tracepoint, unavailable };
+enum class probe_mode { fentry, kprobe, tracepoint, unavailable, off };
 
 struct probe_choice {
 	std::string function;
@@ -34,5 +34,9 @@ bool probe_enabled(const std::string &section, const std::vector<probe_choice> &
 
 // Applies the choice to an opened (not yet loaded) object.
 std::vector<probe_choice> probe_select(bpf_object *obj, const probe_fn &how);
+
+// Disables a function's programs in an opened object, and says so in its
+// choice (probe_mode::off), where the kernel could have probed it.
+void probe_turn_off(bpf_object *obj, std::vector<probe_choice> &choices, const std::string &function);
 
 } // namespace kt

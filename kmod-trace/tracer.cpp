@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <sys/syscall.h>
@@ -55,6 +56,21 @@ probe_mode how_to_probe(kernel_probe &k, const std::string &fn)
 	if (k.kprobe_exists(fn))
 		return probe_mode::kprobe;
 	return probe_mode::unavailable;
+}
+
+// resolve_symbol() runs once per undefined symbol: probing every call
+// costs more than all the other probes together, so the phase is
+// bracketed and counted from the symbol table instead (loadtrace.bpf.c)
+// unless the caller wants the calls, or the bracket cannot be probed.
+bool pick_resolve_calls(bpf_object *obj, std::vector<probe_choice> &probes, bool wanted)
+{
+	bool bracket = false;
+	for (const auto &c : probes)
+		bracket = bracket || (c.function == "setup_modinfo_srcversion" && c.mode != probe_mode::unavailable);
+	if (wanted || !bracket)
+		return true;
+	probe_turn_off(obj, probes, "resolve_symbol");
+	return false;
 }
 
 } // namespace
@@ -110,6 +126,7 @@ result<std::unique_ptr<tracer>> tracer::open(const trace_options &opts)
 		kernel_probe k;
 		p->probes = probe_select(p->skel->obj, [&k](const std::string &fn) { return how_to_probe(k, fn); });
 	}
+	p->skel->rodata->targ_resolve_calls = pick_resolve_calls(p->skel->obj, p->probes, opts.resolve_calls);
 	st.probe_ms = ms_since(t0);
 	// With the sys_exit tracepoint the syscalls' own exit probes stay off
 	// (loadtrace.bpf.c says why).
@@ -196,7 +213,7 @@ bool tracer::probed(const std::string &function) const
 {
 	for (const auto &c : p_->probes)
 		if (c.function == function)
-			return c.mode != probe_mode::unavailable;
+			return c.mode != probe_mode::unavailable && c.mode != probe_mode::off;
 	return false;
 }
 

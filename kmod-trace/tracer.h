@@ -18,6 +18,7 @@ struct trace_options {
 	pid_t tgid = 0;			// trace only this process; 0 = every process
 	uint32_t ringbuf_bytes = 0;	// 0 = the BPF object's default
 	bool verbose = false;		// libbpf's debug log to stderr
+	bool resolve_calls = false;	// probe every resolve_symbol() call
 };
 
 class tracer {

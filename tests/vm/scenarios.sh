@@ -48,6 +48,8 @@ run already_loaded_unload kmod-trace unload kt_hello
 run heavy kmod-trace load --trace --json --perfetto /tmp/heavy.trace.json $S/kt_heavy.ko
 run heavy_perfetto cat /tmp/heavy.trace.json
 run heavy_unload kmod-trace unload --trace --json kt_heavy
+run heavy_calls kmod-trace load --trace --json --resolve-calls $S/kt_heavy.ko
+run heavy_calls_unload kmod-trace unload kt_heavy
 run tiny_ringbuf kmod-trace load --trace --json --ringbuf-size 4096 $S/kt_heavy.ko
 run tiny_unload kmod-trace unload kt_heavy
 
