@@ -24,6 +24,10 @@ void on_signal(int)
 	stop_requested = 1;
 }
 
+// Bigger than the BPF object's default: at SCHED_IDLE the reader can fall
+// behind for a while on a busy system.
+constexpr uint32_t watch_ringbuf_bytes = 1u << 20;
+
 const char *watch_examples =
 	"Examples:\n"
 	"  kmod-trace watch\n"
@@ -49,6 +53,7 @@ int cmd_watch(const args_t &args, const global_options &)
 		("filter", po::value(&filter), "only modules whose name matches this glob")
 		("perfetto", po::value(&perfetto), "also write a Chrome trace (Perfetto) to this file");
 	common_options common;
+	add_trace_options(desc, common);
 	add_common_options(desc, common);
 	std::vector<std::string> positional;
 	int parsed = parse_command("watch", desc, args, positional, watch_examples);
@@ -65,18 +70,21 @@ int cmd_watch(const args_t &args, const global_options &)
 	// Handlers first: a signal while attaching must still end the run.
 	std::signal(SIGINT, on_signal);
 	std::signal(SIGTERM, on_signal);
-	auto opened = tracer::open({0, common.ringbuf_bytes, common.verbose});
+	auto opened = tracer::open({0, common.ringbuf_bytes ? common.ringbuf_bytes : watch_ringbuf_bytes, common.verbose,
+				      common.resolve_calls});
 	if (!opened) {
 		print_error("watch", opened.err());
 		return EXIT_FAILED;
 	}
 	tracer &t = *opened.value();
-	// SCHED_BATCH: woken for events, watch never preempts the task that is
-	// loading a module (the end of an attempt wakes it while that task is
-	// still returning from the syscall); it runs when that task sleeps or
-	// its slice ends, and keeps its fair share of the CPU.
-	sched_param batch{};
-	sched_setscheduler(0, SCHED_BATCH, &batch);
+	// SCHED_IDLE: watch turns events into timelines only on CPU time that
+	// nothing else wants, so the loads it watches never wait for it (on one
+	// CPU a SCHED_BATCH watch, once running, held a woken loader back until
+	// its slice ended). It still gets a small share under full load; what
+	// it cannot keep up with waits in the ring buffer (1 MiB here), and
+	// what overflows that is counted and reported.
+	sched_param idle{};
+	sched_setscheduler(0, SCHED_IDLE, &idle);
 	if (!common.quiet)
 		std::fprintf(stderr, "watching module loads and unloads (attached in %.1f ms: %.1f after the "
 				     "program started; probing %.1f, loading %.1f, attaching %.1f); Ctrl-C to stop\n",
