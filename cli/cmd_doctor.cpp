@@ -21,7 +21,8 @@ const char *doctor_examples =
 	"  kmod-trace doctor ./kt_hello.ko delay=5\n"
 	"  kmod-trace doctor --json /lib/modules/$(uname -r)/updates\n"
 	"  kmod-trace doctor --kernel-dir /srv/root/lib/modules/6.12.117+deb12-cloud-amd64 \\\n"
-	"      --symvers /srv/root/usr/src/linux-headers-6.12.117+deb12-cloud-amd64/Module.symvers ./out\n\n"
+	"      --symvers /srv/root/usr/src/linux-headers-6.12.117+deb12-cloud-amd64/Module.symvers ./out\n"
+	"  kmod-trace doctor --trusted-cert /var/lib/dkms/mok.pub ./my_driver.ko\n\n"
 	"Verdicts: loadable, invalid-elf, signature-rejected, vermagic-mismatch, layout-mismatch,\n"
 	"symbol-version-mismatch, unknown-symbol, gpl-only-symbol, namespace-not-imported,\n"
 	"invalid-parameter, already-loaded.\n\n"
@@ -73,6 +74,9 @@ int cmd_doctor(const args_t &args, const global_options &)
 		("kernel-dir", po::value(&topt.kernel_dir), "offline target: a module tree in the /lib/modules/<release> layout")
 		("symvers", po::value(&topt.symvers), "the target kernel's Module.symvers")
 		("sig-enforce", po::bool_switch(&topt.sig_enforce), "model a kernel booted with module.sig_enforce=1")
+		("trusted-cert", po::value(&topt.trusted_certs)->composing(),
+		 "an X.509 certificate (PEM or DER) the target trusts for module signatures, "
+		 "besides the keys built into its image (ROOT/boot/vmlinuz-<release>); repeatable")
 		("jobs,j", po::value(&jobs), "threads for directories (default: all cores)");
 	common_options common;
 	add_common_options(desc, common);

@@ -118,7 +118,6 @@ doctor_report diagnose_image(std::span<const unsigned char> image, const std::st
 		return invalid("too short for an ELF header (" + std::to_string(image.size()) +
 			       " bytes)");
 	auto sig = read_module_signature(image);
-	bool sig_ok = false;
 	if (!sig) {
 		report.verdict = "signature-rejected";
 		report.err = sig.err().code;
@@ -127,7 +126,8 @@ doctor_report diagnose_image(std::span<const unsigned char> image, const std::st
 					   "sign the module again (scripts/sign-file)"});
 		return report;
 	}
-	if (!detail::check_signature(*sig, target, report, sig_ok))
+	detail::signature_state sig_state;
+	if (!detail::check_signature(image, *sig, target, report, sig_state))
 		return report;
 	auto info = parse_module(image);
 	if (!info)
@@ -137,12 +137,11 @@ doctor_report diagnose_image(std::span<const unsigned char> image, const std::st
 		report.name = base_name(path);
 	report.exports = info->exports;
 	detail::doctor_run r{target, *info, report};
-	r.sig_ok = sig_ok;
 	bool ok = detail::check_elf(r) && detail::check_module_layout(r) &&
 		  detail::check_modinfo(r) && detail::check_not_loaded(r);
 	if (ok) {
-		if (!sig_ok && target.config.module_sig)
-			r.taint('E', "unsigned module (or signed with an unknown key)");
+		if (!sig_state.ok && target.config.module_sig)
+			r.taint('E', sig_state.reason + ": module verification failed");
 		// Taints are reported once the load gets this far: by then both
 		// 6.1 and 6.12 have applied them.
 		if (detail::check_symbols(r))

@@ -62,7 +62,6 @@ struct doctor_run {
 	const module_info &info;
 	doctor_report &report;
 	bool proprietary = false;	// licence not GPL-compatible
-	bool sig_ok = false;
 	std::vector<std::string> taint_why = std::vector<std::string>(26);	// by flag letter
 
 	// Records a blocking failure; the first stage that fails decides.
@@ -78,10 +77,17 @@ std::string headers_hint(const target_kernel &t);
 // "0x1234abcd": CRCs as the kernel prints them.
 std::string hex32(std::uint64_t v);
 
+// What module_sig_check() decided when it let the load go on.
+struct signature_state {
+	bool ok = false;		// info->sig_ok: no taint E
+	int err = -ENODATA;		// otherwise the non-fatal reason's errno
+	std::string reason = "unsigned module";	// as the kernel names it
+};
+
 // module_sig_check(), which runs on the raw image before anything else;
-// false when the load stops there. Sets sig_ok.
-bool check_signature(const module_signature_info &sig, const target_kernel &t,
-		     doctor_report &report, bool &sig_ok);
+// false when the load stops there.
+bool check_signature(std::span<const unsigned char> image, const module_signature_info &sig,
+		     const target_kernel &t, doctor_report &report, signature_state &state);
 
 // The stages after it; each returns false when the load stops there.
 bool check_elf(doctor_run &r);

@@ -2,6 +2,7 @@
 // elf_validity_check(), check_modstruct_version(), check_modinfo() and the
 // duplicate-name check (kernel/module/{main,signing,version}.c).
 #include "kmod-trace/doctor.h"
+#include "kmod-trace/signature_verify.h"
 
 #include <algorithm>
 #include <cstring>
@@ -29,28 +30,87 @@ bool same_magic(const std::string &a, const std::string &b, bool has_crcs)
 
 } // namespace
 
-bool check_signature(const module_signature_info &sig, const target_kernel &t,
-		     doctor_report &report, bool &sig_ok)
+namespace {
+
+void signature_note(doctor_report &report, const module_signature_info &sig, const std::string &what,
+		    std::string hint = "")
 {
-	// Only PKCS#7 is verified; other kinds count as unsigned (-ENOPKG).
-	// A PKCS#7 signature is taken as valid: its key is not checked here.
-	sig_ok = sig.present && sig.id_type == "PKCS#7";
-	if (sig_ok) {
-		report.findings.push_back({"signature", severity::info, "", "",
-					   "signed by '" + sig.signer + "' (" + sig.hash_algo +
-						   "); the key is assumed trusted, not verified",
-					   ""});
+	report.findings.push_back({"signature", severity::info, "", "",
+				   "signed by '" + sig.signer + "' (" + sig.hash_algo + "); " + what,
+				   std::move(hint)});
+}
+
+// A failure module_sig_check() returns even without enforcement.
+bool fatal(doctor_report &report, int err, const std::string &why, const std::string &hint)
+{
+	report.verdict = "signature-rejected";
+	report.err = err;
+	report.findings.push_back({"signature-rejected", severity::error, "", "",
+				   "module signature rejected (" + why + ")", hint});
+	return false;
+}
+
+// mod_verify_sig() for a PKCS#7 signature: 0 when it passes (or cannot be
+// checked for want of keys); -ENOKEY / -ENOPKG when the kernel goes on
+// without enforcement; false when the load stops here.
+bool verify_pkcs7(std::span<const unsigned char> image, const module_signature_info &sig,
+		  const target_kernel &t, doctor_report &report, signature_state &state)
+{
+	if (!sig.zero_fields)
+		return fatal(report, -EBADMSG, "PKCS#7 signature info has unexpected non-zero params",
+			     "sign the module again (scripts/sign-file)");
+	auto c = verify_module_pkcs7(image.first(sig.module_size),
+				     image.subspan(sig.blob_offset, sig.blob_size), t.keys.get());
+	if (c.err == 0 && c.verified) {
+		state.ok = true;
+		signature_note(report, sig, "verified with the trusted key '" + c.key + "'");
 		return true;
 	}
-	const std::string why = sig.present ? "module signed with an unsupported scheme (" +
-						      sig.id_type + ")"
-					    : "unsigned module";
-	const std::string hint = "sign the module with a key the kernel trusts (scripts/sign-file)";
+	if (c.err == 0 || (c.err == -ENOKEY && t.keys_partial)) {
+		state.ok = true;
+		if (!t.keys)
+			signature_note(report, sig, "not verified: the target's trusted keys are unknown",
+				       "give the kernel's certificates with --trusted-cert FILE, or its "
+				       "image as ROOT/boot/vmlinuz-<release> beside the tree");
+		else
+			signature_note(report, sig, "its key is not among the known ones, but the "
+						    "running kernel trusts others: assumed trusted",
+				       "give the signer's certificate with --trusted-cert FILE");
+		return true;
+	}
+	if (c.err == -ENOKEY || c.err == -ENOPKG) {
+		state.err = c.err;
+		state.reason = c.err == -ENOKEY ? "module with unavailable key" : "module with unsupported crypto";
+		return true;
+	}
+	std::string hint = c.err == -EKEYREJECTED && !c.key.empty()
+				   ? "the module was changed after it was signed: rebuild it, or sign it "
+				     "again (scripts/sign-file) with a key the kernel trusts"
+				   : "sign the module again (scripts/sign-file), or strip the damaged signature";
+	return fatal(report, c.err, c.why, hint);
+}
+
+} // namespace
+
+bool check_signature(std::span<const unsigned char> image, const module_signature_info &sig,
+		     const target_kernel &t, doctor_report &report, signature_state &state)
+{
+	state = {};
+	if (sig.present && sig.id_type != "PKCS#7") {
+		state.err = -ENOPKG;	// mod_check_sig(): "not signed with expected PKCS#7 message"
+		state.reason = "module with unsupported crypto";
+	} else if (sig.present && !verify_pkcs7(image, sig, t, report, state)) {
+		return false;
+	}
+	if (state.ok)
+		return true;
+	const std::string hint = "sign the module with a key the kernel trusts (scripts/sign-file; "
+				 "its own build key, or one enrolled in the machine keyring with mokutil)";
 	if (t.sig_enforce) {
 		report.verdict = "signature-rejected";
 		report.err = -EKEYREJECTED;
 		report.findings.push_back({"signature-rejected", severity::error, "", "",
-					   "Loading of " + why + " is rejected (module.sig_enforce)",
+					   "Loading of " + state.reason + " is rejected (module.sig_enforce)",
 					   hint + ", or boot without module.sig_enforce=1"});
 		return false;
 	}
@@ -58,7 +118,7 @@ bool check_signature(const module_signature_info &sig, const target_kernel &t,
 		report.verdict = "signature-rejected";
 		report.err = -EPERM;
 		report.findings.push_back({"signature-rejected", severity::error, "", "",
-					   why + " loading is restricted by lockdown (" + t.lockdown + ")",
+					   state.reason + " loading is restricted by lockdown (" + t.lockdown + ")",
 					   hint});
 		return false;
 	}

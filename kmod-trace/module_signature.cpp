@@ -175,15 +175,19 @@ result<module_signature_info> read_module_signature(std::span<const unsigned cha
 	if (!type)
 		return make_error(EBADMSG, "signature: unknown key identifier type " +
 						   std::to_string(id_type));
-	if (sig_len == 0 || sig_len + signer_len + key_id_len > size)
+	// mod_check_sig(): the signature must leave at least one byte of module.
+	if (sig_len == 0 || sig_len + signer_len + key_id_len >= size)
 		return make_error(EBADMSG, "signature: length " + std::to_string(sig_len) +
 						   " does not fit in the file");
 	out.id_type = type;
 	std::span<const unsigned char> sig = image.subspan(size - sig_len, sig_len);
 	size -= sig_len;
+	out.blob_offset = size;
+	out.blob_size = sig_len;
 	if (id_type == PKEY_ID_PKCS7) {
 		// The kernel wants every other field zero for PKCS#7 (mod_check_sig).
-		if (algo || hash || signer_len || key_id_len || ms[5] || ms[6] || ms[7])
+		out.zero_fields = !(algo || hash || signer_len || key_id_len || ms[5] || ms[6] || ms[7]);
+		if (!out.zero_fields)
 			out.notes.push_back("signature: nonzero fields in a PKCS#7 info block; "
 					    "the kernel refuses it (EBADMSG)");
 		out.module_size = size - signer_len - key_id_len;

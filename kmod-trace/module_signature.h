@@ -29,6 +29,9 @@ struct module_signature_info {
 	std::string key_id;		// "1B:A0:...", as modinfo prints it
 	std::vector<unsigned char> signature;	// the signature value
 	std::size_t module_size = 0;	// bytes of the image before the signature
+	std::size_t blob_offset = 0;	// where the signature data starts in the image
+	std::size_t blob_size = 0;	// and its length (PKCS#7: the DER message)
+	bool zero_fields = true;	// PKCS#7: algo, hash, lengths and padding all zero
 	std::vector<std::string> notes;	// oddities that do not stop reading
 };
 

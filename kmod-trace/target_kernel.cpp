@@ -71,7 +71,13 @@ result<void> load_offline(target_kernel &t, const target_options &opt)
 	else if (auto ok = add_symvers(t, symvers); !ok)
 		return ok.err();
 	t.sig_enforce = opt.sig_enforce || t.config.sig_force;
-	return {};
+	// The image next to the tree (dpkg -x of linux-image keeps both), or
+	// this machine's when it has the same release.
+	std::vector<std::string> images;
+	if (!root.empty())
+		images.push_back(root + "/boot/vmlinuz-" + t.release);
+	images.push_back("/boot/vmlinuz-" + t.release);
+	return detail::load_target_keys(t, images, opt.trusted_certs);
 }
 
 } // namespace

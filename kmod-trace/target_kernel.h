@@ -6,12 +6,15 @@
 #include "kmod-trace/result.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 namespace kt {
+
+class trusted_keys;
 
 struct kernel_export {
 	std::uint32_t crc = 0;
@@ -53,6 +56,15 @@ struct target_kernel {
 	std::unordered_map<std::string, std::string> providers;
 	std::unordered_set<std::string> loaded;	// module names (running target)
 	std::vector<std::string> notes;		// facts that could not be learned
+	// The certificates module signatures are verified with: the image's
+	// built-in ones and --trusted-cert. Null when unknown: a PKCS#7
+	// signature is then taken as valid, and a finding says so.
+	std::shared_ptr<const trusted_keys> keys;
+	std::string keys_from;
+	// Running target: its trusted keyrings hold keys that are not among
+	// `keys` (MOK, keys added at run time), or could not be read; a signer
+	// missing from `keys` may then still be trusted.
+	bool keys_partial = false;
 
 	// 6.4 moved the struct module size check into elf_validity_check,
 	// ahead of every symbol version; older kernels do not check it.
@@ -63,11 +75,12 @@ struct target_options {
 	std::string kernel_dir;		// empty: the running kernel
 	std::string symvers;		// Module.symvers to use instead of the tree's
 	bool sig_enforce = false;	// model module.sig_enforce=1
+	std::vector<std::string> trusted_certs;	// PEM or DER files the kernel also trusts
 };
 
-// Errors: -ENOENT / -ENOTDIR for a kernel dir or Module.symvers that is not
-// there, -EINVAL for one that cannot be used, -ENOSYS when the running
-// kernel has no loadable-module support.
+// Errors: -ENOENT / -ENOTDIR for a kernel dir, Module.symvers or
+// --trusted-cert file that is not there, -EINVAL for one that cannot be
+// used, -ENOSYS when the running kernel has no loadable-module support.
 result<target_kernel> load_target(const target_options &opt);
 
 // Internal pieces, exposed for the tests.
@@ -88,6 +101,14 @@ std::string tree_root(const std::string &kernel_dir);
 void probe_tree_module(target_kernel &t, const std::string &kernel_dir);
 void read_config_files(target_kernel &t, const std::vector<std::string> &candidates);
 result<void> load_running(target_kernel &t, const target_options &opt);
+// The target's trusted keys: from the first kernel image of IMAGES that
+// exists, plus the certificate files (an unreadable one is an error).
+result<void> load_target_keys(target_kernel &t, const std::vector<std::string> &images,
+			      const std::vector<std::string> &cert_files);
+// The running kernel's .secondary_trusted_keys (or .builtin_trusted_keys):
+// how many asymmetric keys it holds that are not among t.keys; -errno when
+// it cannot be read.
+result<std::size_t> keys_beyond(const target_kernel &t);
 } // namespace detail
 
 } // namespace kt

@@ -99,6 +99,24 @@ std::string read_lockdown()
 	return l.substr(lb + 1, rb - lb - 1);
 }
 
+// Keys the kernel trusts beyond its image's (MOK, keys added at run time)
+// make a signer missing from t.keys inconclusive.
+void check_keyrings(target_kernel &t)
+{
+	auto extra = keys_beyond(t);
+	if (!extra) {
+		t.keys_partial = true;
+		t.notes.push_back("the running kernel's trusted keyrings cannot be read (" +
+				  extra.err().message + "): a module signed with a key that is not "
+				  "built in is taken as trusted");
+	} else if (*extra > 0) {
+		t.keys_partial = true;
+		t.notes.push_back(std::to_string(*extra) + " key(s) in .secondary_trusted_keys are not "
+				  "among " + t.keys_from + ": a module signed with one of them is "
+				  "taken as trusted (give its certificate with --trusted-cert to verify it)");
+	}
+}
+
 } // namespace
 
 result<void> load_running(target_kernel &t, const target_options &opt)
@@ -147,6 +165,10 @@ result<void> load_running(target_kernel &t, const target_options &opt)
 	std::string enforce = first_line("/sys/module/module/parameters/sig_enforce");
 	t.sig_enforce = opt.sig_enforce || enforce == "Y" || enforce == "1" || t.config.sig_force;
 	t.lockdown = read_lockdown();
+	if (auto ok = load_target_keys(t, {"/boot/vmlinuz-" + t.release}, opt.trusted_certs); !ok)
+		return ok.err();
+	if (t.keys)
+		check_keyrings(t);
 	return {};
 }
 
