@@ -110,9 +110,43 @@ make_cases() {
 		add "$r" enforce enforce-in-tree-signed intree.ko
 	fi
 	flavour_cases "$r"
+	sig_cases "$r"
 	add "$r" enforce signature-rejected basic.ko
 	add "$r" enforce enforce-truncated trunc.ko
 	add "$r" enforce enforce-garbage garbage.ko
+}
+
+# Signatures the kernel verifies: a throwaway key it does not trust, an
+# in-tree module (signed with the kernel's own key) changed after signing,
+# and garbage behind a valid marker. Doctor predicts them offline with the
+# keys built into the tree's boot/vmlinuz.
+sig_cases() {
+	local r=$1 c=$tmp/$1/cases key=$tmp/throwaway.pem sf off
+	sf=$(kheaders "$r")/scripts/sign-file
+	[ -x "$sf" ] || { echo "note: $r: no $sf; signature cases skipped" >&2; return; }
+	[ -f "$key" ] || openssl req -new -nodes -utf8 -sha256 -days 36500 -batch -x509 \
+		-subj "/CN=kt conformance throwaway key" -newkey rsa:2048 \
+		-keyout "$key" -out "$key" >/dev/null 2>&1 || return
+	"$sf" sha256 "$key" "$key" "$c/basic.ko" "$c/untrusted.ko" || return
+	add "$r" normal untrusted-key untrusted.ko
+	add "$r" enforce enforce-untrusted-key untrusted.ko
+	if [ -f "$c/intree.ko" ]; then
+		# One byte of .comment (the compiler's name): harmless to the
+		# load, but no longer what was signed.
+		off=$(readelf -SW "$c/intree.ko" | sed 's/^ *\[ *[0-9]*\]//' | awk '$1 == ".comment" {print $4}')
+		cp "$c/intree.ko" "$c/tampered.ko"
+		printf 'x' | dd of="$c/tampered.ko" bs=1 seek=$((0x$off + 1)) conv=notrunc status=none
+		if ! cmp -s "$c/intree.ko" "$c/tampered.ko"; then
+			add "$r" normal changed-after-signing tampered.ko
+			add "$r" enforce enforce-changed-after-signing tampered.ko
+		fi
+	fi
+	# struct module_signature: id_type 2 (PKCS#7), sig_len 256, big-endian.
+	{ cat "$c/basic.ko"; head -c 256 /dev/zero | tr '\0' 'g'
+	  printf '\0\0\2\0\0\0\0\0\0\0\1\0~Module signature appended~\n'; } >"$c/badsig.ko"
+	add "$r" normal garbage-signature badsig.ko
+	add "$r" enforce enforce-garbage-signature badsig.ko
+	cp "$(kroot "$r")/boot/vmlinuz-$r" "$c/vmlinuz"
 }
 
 # A module of the generic flavour of the same release, when cached
@@ -145,6 +179,7 @@ r() {
 	echo "@@case $n rc=$rc"
 	echo "$out" | sed 's/^/@@insmod /'
 	dmesg -c | sed 's/^/@@dmesg /'
+	[ $rc = 0 ] && [ "$m" != - ] && echo "@@taint $(cat "/sys/module/$m/taint" 2>/dev/null)"
 	[ $rc = 0 ] && [ "$m" != - ] && rmmod "$m" 2>&1 | sed 's/^/@@rmmod /'
 	echo "@@end $n"
 }
@@ -169,6 +204,44 @@ rmmod kt_dep_provider
 d running-loadable basic.ko delay=3
 r running-loadable basic.ko ct_basic delay=3
 GUEST
+	guest_running_keys
+	cat <<'GUEST'
+d running-untrusted-key untrusted.ko
+r running-untrusted-key untrusted.ko ct_basic
+d running-changed-after-signing tampered.ko
+r running-changed-after-signing tampered.ko crc_itu_t
+GUEST
+}
+
+# The running target's keys: its image at /boot, as on an installed system.
+guest_running_keys() {
+	cat <<'GUEST'
+mkdir -p /boot && cp vmlinuz "/boot/vmlinuz-$(uname -r)" 2>/dev/null
+GUEST
+}
+
+# With module.sig_enforce=1: an unknown key is refused, the kernel's own is not.
+guest_running_enforce() {
+	guest_running_keys
+	cat <<'GUEST'
+d running-enforce-untrusted-key untrusted.ko
+r running-enforce-untrusted-key untrusted.ko ct_basic
+d running-enforce-in-tree intree.ko
+r running-enforce-in-tree intree.ko crc_itu_t
+GUEST
+}
+
+# running_names R LIST: the running-target cases of a boot whose files exist.
+running_names() {
+	local c=$tmp/$1/cases
+	if [ "$2" = normal ]; then
+		echo running-already-loaded running-provider-loaded running-loadable
+		[ -f "$c/untrusted.ko" ] && echo running-untrusted-key
+		[ -f "$c/tampered.ko" ] && echo running-changed-after-signing
+	else
+		[ -f "$c/untrusted.ko" ] && echo running-enforce-untrusted-key
+		[ -f "$c/intree.ko" ] && echo running-enforce-in-tree
+	fi
 }
 
 # errno name from busybox insmod's message.
@@ -197,7 +270,8 @@ kernel_verdict() {
 	e=$(errno_of "$msg")
 	case $e in
 	-EEXIST) echo "already-loaded $e"; return ;;
-	-EKEYREJECTED|-EPERM) echo "signature-rejected $e"; return ;;
+	# -EBADMSG: in load_module() only module_sig_check() returns it.
+	-EKEYREJECTED|-EPERM|-EBADMSG) echo "signature-rejected $e"; return ;;
 	esac
 	if grep -q 'version magic' "$log"; then echo "vermagic-mismatch $e"; return; fi
 	if grep -qE 'this_module section size|version of symbol module_layout' "$log"; then
@@ -226,20 +300,29 @@ kernel_verdict() {
 	echo "unexplained $e"
 }
 
-# The offline prediction: "verdict errno".
+# Cases whose module taint is compared too: a signature the kernel does not
+# verify loads with taint E, one it verifies without.
+taint_case() {
+	case $1 in *untrusted-key|*in-tree-signed|running-enforce-in-tree) return 0 ;; esac
+	return 1
+}
+
+# The offline prediction: "verdict errno[ taints=FLAGS]".
 predict() {
-	local r=$1 file=$2 params=$3 extra=$4 json
+	local r=$1 file=$2 params=$3 extra=$4 name=$5 json
 	# shellcheck disable=SC2086
 	json=$("$doctor" doctor --json $extra --kernel-dir "$(kroot "$r")/lib/modules/$r" \
 		--symvers "$(kheaders "$r")/Module.symvers" "$tmp/$r/cases/$file" $params 2>/dev/null | head -n1)
-	from_json "$json"
+	from_json "$json" "$name"
 }
 
+# from_json JSON NAME
 from_json() {
-	local v e
+	local v e t=
 	v=$(grep -o '"verdict":"[^"]*"' <<<"$1" | cut -d'"' -f4)
 	e=$(grep -o '"errno":"[^"]*"' <<<"$1" | cut -d'"' -f4)
-	echo "${v:-none} ${e:--}"
+	taint_case "$2" && t=" taints=$(grep -o '"taints":\[[^]]*\]' <<<"$1" | tr -dc 'A-Z')"
+	echo "${v:-none} ${e:--}$t"
 }
 
 compare() {
@@ -262,7 +345,7 @@ run_boot() {
 		while IFS=$'\t' read -r name file mod params; do
 			printf 'r %q %q %q %s\n' "$name" "$file" "$mod" "$params"
 		done <"$tmp/$r/$list.list"
-		[ "$list" = normal ] && guest_running
+		if [ "$list" = normal ]; then guest_running; else guest_running_enforce; fi
 	} >"$g"
 	local args=(--kernel "$r" --add "$tmp/$r/cases" --timeout 240)
 	[ -n "$cmdline" ] && args+=(--cmdline "$cmdline")
@@ -271,13 +354,12 @@ run_boot() {
 	fi
 	local name file mod params
 	while IFS=$'\t' read -r name file mod params; do
-		compare "$(series_of "$r") $list $name" "$(predict "$r" "$file" "$params" "$extra")" \
+		compare "$(series_of "$r") $list $name" "$(predict "$r" "$file" "$params" "$extra" "$name")" \
 			"$(guest_verdict "$r" "$out" "$name" "$file")" "$tmp/$r/log-$name"
 	done <"$tmp/$r/$list.list"
-	[ "$list" = normal ] || return 0
-	for name in running-already-loaded running-provider-loaded running-loadable; do
+	for name in $(running_names "$r" "$list"); do
 		compare "$(series_of "$r") running $name" \
-			"$(from_json "$(grep "^@@doctor $name " "$out" | cut -d' ' -f3-)")" \
+			"$(from_json "$(grep "^@@doctor $name " "$out" | cut -d' ' -f3-)" "$name")" \
 			"$(guest_verdict "$r" "$out" "$name" -)" "$tmp/$r/log-$name"
 	done
 }
@@ -292,5 +374,8 @@ guest_verdict() {
 	msg=$(grep '^@@insmod ' "$log" | tail -n1)
 	[ "$file" != - ] && lic=$(modinfo -F license "$tmp/$r/cases/$file" 2>/dev/null | head -n1)
 	grep '^@@dmesg ' "$log" | sed 's/^@@dmesg //' >"$log.k"
-	kernel_verdict "$rc" "$msg" "$log.k" "$(kheaders "$r")/Module.symvers" "$lic"
+	local v
+	v=$(kernel_verdict "$rc" "$msg" "$log.k" "$(kheaders "$r")/Module.symvers" "$lic")
+	taint_case "$name" && v="$v taints=$(sed -n 's/^@@taint //p' "$log" | tr -dc 'A-Z')"
+	echo "$v"
 }
