@@ -141,7 +141,7 @@ doctor_report diagnose_image(std::span<const unsigned char> image, const std::st
 		  detail::check_modinfo(r) && detail::check_not_loaded(r);
 	if (ok) {
 		if (!sig_state.ok && target.config.module_sig)
-			r.taint('E', sig_state.reason + ": module verification failed");
+			r.taint('E', "module verification failed: " + sig_state.reason);
 		// Taints are reported once the load gets this far: by then both
 		// 6.1 and 6.12 have applied them.
 		if (detail::check_symbols(r))
