@@ -69,9 +69,11 @@ signature_check check_message(CMS_ContentInfo *cms, std::vector<signer> &signers
 		X509_ALGOR *dig = nullptr, *sig = nullptr;
 		CMS_SignerInfo_get0_algs(si, nullptr, nullptr, &dig, &sig);
 		int dnid = OBJ_obj2nid(dig->algorithm), snid = OBJ_obj2nid(sig->algorithm);
-		if (!kernel_digest(dnid) || !kernel_pkey(snid))
-			return fail(-ENOPKG, std::string("unsupported algorithm (") +
-						     (kernel_digest(dnid) ? OBJ_nid2sn(snid) : OBJ_nid2sn(dnid)) + ")");
+		if (!kernel_digest(dnid) || !kernel_pkey(snid)) {
+			char name[64] = "";
+			OBJ_obj2txt(name, sizeof name, kernel_digest(dnid) ? sig->algorithm : dig->algorithm, 0);
+			return fail(-ENOPKG, std::string("unsupported algorithm ") + name);
+		}
 		authattrs = authattrs || CMS_signed_get_attr_count(si) >= 0;
 		signers.push_back({si, EVP_get_digestbynid(dnid), {}});
 	}

@@ -20,9 +20,9 @@ namespace kt::detail {
 
 namespace {
 
-// The built-in certificates of the first image that exists; a note when
-// none can be used.
-void add_image_keys(target_kernel &t, trusted_keys &keys, const std::vector<std::string> &images)
+// The built-in certificates of the first image that exists, with a note
+// when it cannot be used; false when there is no image at all.
+bool add_image_keys(target_kernel &t, trusted_keys &keys, const std::vector<std::string> &images)
 {
 	std::error_code ec;
 	for (const auto &path : images) {
@@ -31,20 +31,21 @@ void add_image_keys(target_kernel &t, trusted_keys &keys, const std::vector<std:
 		auto vmlinux = read_kernel_image(path);
 		if (!vmlinux) {
 			t.notes.push_back(vmlinux.err().message + ": the kernel's built-in keys are unknown");
-			return;
+			return true;
 		}
 		auto found = certificates_in_vmlinux(*vmlinux);
 		if (!found) {
 			t.notes.push_back(path + ": " + found.err().message +
 					  ": the kernel's built-in keys are unknown");
-			return;
+			return true;
 		}
 		for (auto &c : *found)
 			if (auto ok = keys.add(std::move(c), path); !ok)
 				t.notes.push_back(ok.err().message);
 		t.keys_from = path;
-		return;
+		return true;
 	}
+	return false;
 }
 
 long keyctl(int op, long id, char *buf, std::size_t len)
@@ -114,7 +115,7 @@ result<void> load_target_keys(target_kernel &t, const std::vector<std::string> &
 			      const std::vector<std::string> &cert_files)
 {
 	auto keys = std::make_shared<trusted_keys>();
-	add_image_keys(t, *keys, images);
+	const bool image = add_image_keys(t, *keys, images);
 	for (const auto &f : cert_files) {
 		auto certs = read_certificates(f);
 		if (!certs)
@@ -126,9 +127,9 @@ result<void> load_target_keys(target_kernel &t, const std::vector<std::string> &
 	}
 	if (keys->empty()) {
 		t.keys_from.clear();
-		t.notes.push_back("the target's trusted keys are unknown (no kernel image at " +
-				  (images.empty() ? std::string("?") : images.front()) +
-				  "): module signatures are not verified; give the kernel's "
+		std::string where = image || images.empty() ? "" : " (no kernel image at " + images.front() + ")";
+		t.notes.push_back("the target's trusted keys are unknown" + where +
+				  ": module signatures are not verified; give the kernel's "
 				  "certificates with --trusted-cert FILE");
 		return {};
 	}
