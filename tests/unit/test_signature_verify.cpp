@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 using namespace kt;
@@ -44,6 +45,12 @@ struct signer_key {
 };
 
 class verify_kinds : public ::testing::TestWithParam<const char *> {};
+
+// ctest runs each test as its own process, in parallel: one path each.
+fs::path scratch(const std::string &name)
+{
+	return fs::temp_directory_path() / ("kt-sig-" + std::to_string(getpid()) + "-" + name);
+}
 
 } // namespace
 
@@ -122,7 +129,7 @@ TEST(signature_verify, malformed_and_refused_messages)
 TEST(signature_verify, certificate_files)
 {
 	signer_key s("ec");
-	fs::path dir = fs::temp_directory_path() / "kt-sigverify-test";
+	fs::path dir = scratch("certfiles");
 	fs::create_directories(dir);
 	kt_test::write_bytes((dir / "c.der").string(), test::der_of(s.cert.get()));
 	std::string pem = test::pem_of(s.cert.get()) + test::pem_of(s.cert.get());
@@ -227,7 +234,7 @@ TEST_P(signature_doctor, throwaway_key_with_and_without_trusted_cert)
 	EXPECT_NE(rejected.findings.back().message.find("Loading of module with unavailable key is rejected"),
 		  std::string::npos);
 
-	fs::path pem = fs::temp_directory_path() / "kt-throwaway.pem";
+	fs::path pem = scratch("throwaway-" + t.release + ".pem");
 	std::string text = test::pem_of(s.cert.get());
 	kt_test::write_bytes(pem.string(), bytes(text.begin(), text.end()));
 	tree with;
@@ -254,7 +261,7 @@ TEST_P(signature_doctor, sign_file_from_the_cached_headers)
 	fs::path sf = t.root / "usr/src" / ("linux-headers-" + t.release) / "scripts/sign-file";
 	if (!fs::exists(sf))
 		GTEST_SKIP() << "no " << sf;
-	fs::path dir = fs::temp_directory_path() / "kt-signfile-test";
+	fs::path dir = scratch("signfile-" + t.release);
 	fs::create_directories(dir);
 	signer_key s("ec", "sign-file key", 5);
 	std::string pem = test::pem_of(s.cert.get());
