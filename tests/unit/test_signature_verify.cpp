@@ -107,6 +107,22 @@ TEST(signature_verify, subject_key_id_as_signer)
 	EXPECT_TRUE(r.verified);
 }
 
+TEST(signature_verify, certificate_carried_in_the_message)
+{
+	signer_key s("rsa"), other("rsa", "someone else", 8);
+	bytes content = some_content();
+	bytes blob = test::cms_sign(content, s.cert.get(), s.key.get(), {.carry_cert = true});
+	trusted_keys keys = s.trust(), wrong = other.trust();
+	EXPECT_TRUE(verify_module_pkcs7(content, blob, &keys).verified);
+	// Self-signed and not trusted: -ENOKEY, as without the certificate.
+	EXPECT_EQ(verify_module_pkcs7(content, blob, &wrong).err, -ENOKEY);
+	// But pkcs7_verify_one() checks the signature with the carried
+	// certificate first: a changed module is refused even by an unknown key.
+	bytes changed = content;
+	changed[5] ^= 1;
+	EXPECT_EQ(verify_module_pkcs7(changed, blob, &wrong).err, -EKEYREJECTED);
+}
+
 TEST(signature_verify, malformed_and_refused_messages)
 {
 	signer_key s("rsa");

@@ -66,6 +66,7 @@ inline x509_ptr dup_cert(X509 *c)
 struct sign_flags {
 	bool key_id = false;		// sign-file -k: subject key identifier as signer id
 	bool signed_attrs = false;	// what sign-file never makes
+	bool carry_cert = false;	// the certificate inside the message (openssl cms without -nocerts)
 };
 
 // The PKCS#7 blob sign-file would append (sign-file.c: CMS_sign with
@@ -74,12 +75,13 @@ inline std::vector<unsigned char> cms_sign(const std::vector<unsigned char> &con
 					   EVP_PKEY *key, sign_flags f = {})
 {
 	bio_ptr in(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
-	unsigned flags = CMS_NOCERTS | CMS_PARTIAL | CMS_BINARY | CMS_DETACHED | CMS_STREAM;
+	const unsigned nocerts = f.carry_cert ? 0u : CMS_NOCERTS;
+	unsigned flags = nocerts | CMS_PARTIAL | CMS_BINARY | CMS_DETACHED | CMS_STREAM;
 	cms_ptr cms(CMS_sign(nullptr, nullptr, nullptr, nullptr, flags));
-	unsigned sflags = CMS_NOCERTS | CMS_BINARY | CMS_NOSMIMECAP |
+	unsigned sflags = nocerts | CMS_BINARY | CMS_NOSMIMECAP |
 			  (f.key_id ? CMS_USE_KEYID : 0u) | (f.signed_attrs ? 0u : CMS_NOATTR);
 	CMS_add1_signer(cms.get(), cert, key, EVP_sha256(), sflags);
-	CMS_final(cms.get(), in.get(), nullptr, CMS_NOCERTS | CMS_BINARY);
+	CMS_final(cms.get(), in.get(), nullptr, nocerts | CMS_BINARY);
 	int n = i2d_CMS_ContentInfo(cms.get(), nullptr);
 	std::vector<unsigned char> out(static_cast<std::size_t>(n > 0 ? n : 0));
 	unsigned char *p = out.data();
