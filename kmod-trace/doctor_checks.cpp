@@ -28,10 +28,6 @@ bool same_magic(const std::string &a, const std::string &b, bool has_crcs)
 	return a.substr(std::min(a.find(' '), a.size())) == b.substr(std::min(b.find(' '), b.size()));
 }
 
-} // namespace
-
-namespace {
-
 void signature_note(doctor_report &report, const module_signature_info &sig, const std::string &what,
 		    std::string hint = "")
 {
@@ -50,9 +46,22 @@ bool fatal(doctor_report &report, int err, const std::string &why, const std::st
 	return false;
 }
 
-// mod_verify_sig() for a PKCS#7 signature: 0 when it passes (or cannot be
-// checked for want of keys); -ENOKEY / -ENOPKG when the kernel goes on
-// without enforcement; false when the load stops here.
+// A signature doctor cannot decide is taken as valid, and it says why.
+void assume_valid(doctor_report &report, const module_signature_info &sig, const target_kernel &t)
+{
+	if (!t.keys)
+		signature_note(report, sig, "not verified: the target's trusted keys are unknown",
+			       "give the kernel's certificates with --trusted-cert FILE, or its "
+			       "image as ROOT/boot/vmlinuz-<release> beside the tree");
+	else
+		signature_note(report, sig, "its key is not among the known ones, but the running "
+					    "kernel trusts others: assumed trusted",
+			       "give the signer's certificate with --trusted-cert FILE");
+}
+
+// mod_verify_sig() for a PKCS#7 signature. False when the load stops here;
+// otherwise STATE says whether it passed or which non-fatal error
+// (-ENOKEY, -ENOPKG) the kernel goes on with.
 bool verify_pkcs7(std::span<const unsigned char> image, const module_signature_info &sig,
 		  const target_kernel &t, doctor_report &report, signature_state &state)
 {
@@ -68,14 +77,7 @@ bool verify_pkcs7(std::span<const unsigned char> image, const module_signature_i
 	}
 	if (c.err == 0 || (c.err == -ENOKEY && t.keys_partial)) {
 		state.ok = true;
-		if (!t.keys)
-			signature_note(report, sig, "not verified: the target's trusted keys are unknown",
-				       "give the kernel's certificates with --trusted-cert FILE, or its "
-				       "image as ROOT/boot/vmlinuz-<release> beside the tree");
-		else
-			signature_note(report, sig, "its key is not among the known ones, but the "
-						    "running kernel trusts others: assumed trusted",
-				       "give the signer's certificate with --trusted-cert FILE");
+		assume_valid(report, sig, t);
 		return true;
 	}
 	if (c.err == -ENOKEY || c.err == -ENOPKG) {
