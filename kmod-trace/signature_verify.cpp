@@ -89,10 +89,13 @@ signature_check check_message(CMS_ContentInfo *cms, std::vector<signer> &signers
 	return {};
 }
 
-bool verify_digest(EVP_PKEY *key, const signer &s)
+bool verify_digest(EVP_PKEY *key, const signer &s, const ecdsa_key *fast = nullptr)
 {
-	pkey_ctx_ptr ctx(EVP_PKEY_CTX_new(key, nullptr));
 	ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(s.si);
+	if (fast)
+		return fast->verify(s.digest, {ASN1_STRING_get0_data(sig),
+					       static_cast<std::size_t>(ASN1_STRING_length(sig))});
+	pkey_ctx_ptr ctx(EVP_PKEY_CTX_new(key, nullptr));
 	bool ok = ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
 		  EVP_PKEY_CTX_set_signature_md(ctx.get(), s.md) == 1 &&
 		  EVP_PKEY_verify(ctx.get(), ASN1_STRING_get0_data(sig),
@@ -125,7 +128,7 @@ signature_check trust_one(const trusted_keys &keys, const signer &s, STACK_OF(X5
 	if (own && !verify_digest(X509_get0_pubkey(own), s))
 		return fail(-EKEYREJECTED, "the signature does not verify with the certificate it carries");
 	if (const trusted_cert *t = named_signer(keys, s.si)) {
-		if (!verify_digest(t->key, s))
+		if (!verify_digest(t->key, s, t->ecdsa.get()))
 			return fail(-EKEYREJECTED, "the signature does not match the module's contents "
 						   "with the trusted key '" + t->name + "'", t->name);
 		return {0, true, "", t->name};

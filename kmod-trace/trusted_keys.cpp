@@ -104,6 +104,7 @@ result<void> trusted_keys::add(x509_ptr cert, const std::string &from)
 	c.name = subject_name(cert.get());
 	c.id_hex = kernel_id_hex(cert.get());
 	c.key = key;
+	c.ecdsa = ecdsa_key::from_pkey(key);
 	c.from = from;
 	c.cert = std::move(cert);
 	certs_.push_back(std::move(c));

@@ -5,9 +5,11 @@
 // every thread that verifies a module.
 #pragma once
 
+#include "kmod-trace/ecdsa_key.h"
 #include "kmod-trace/openssl_types.h"
 #include "kmod-trace/result.h"
 
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -17,6 +19,7 @@ namespace kt {
 struct trusted_cert {
 	x509_ptr cert;
 	EVP_PKEY *key = nullptr;	// owned by cert
+	std::shared_ptr<const ecdsa_key> ecdsa;	// the same key for Nettle, when it can take it
 	std::string name;		// subject commonName (organization when none)
 	// What the kernel's key description ends with: the subject key
 	// identifier, or the serial number when there is none (lower-case hex).
