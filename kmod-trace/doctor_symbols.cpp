@@ -49,11 +49,12 @@ bool imports_namespace(const module_info &i, const std::string &ns)
 	return std::find(all.begin(), all.end(), ns) != all.end();
 }
 
-// resolve_symbol() for one name: nullopt-like empty check when it binds.
-symbol_failure resolve(doctor_run &r, const imported_symbol &imp)
+using export_it = decltype(target_kernel::symbols)::const_iterator;
+
+// resolve_symbol() for one name, IT its lookup: an empty check when it binds.
+symbol_failure resolve(doctor_run &r, const imported_symbol &imp, export_it it)
 {
 	const auto &t = r.target;
-	auto it = t.symbols.find(imp.name);
 	// find_symbol() skips GPL-only exports for a proprietary module.
 	bool found = it != t.symbols.end() && !(r.proprietary && it->second.gpl_only);
 	if (!found) {
@@ -113,7 +114,7 @@ bool check_symbols(doctor_run &r)
 		auto it = r.target.symbols.find(imp.name);
 		if (it != r.target.symbols.end() && !it->second.has_crc)
 			unchecked++;
-		symbol_failure f = resolve(r, imp);
+		symbol_failure f = resolve(r, imp, it);
 		if (f.check.empty())
 			continue;
 		r.report.findings.push_back({f.check, severity::error, imp.name, f.provider, f.message,
