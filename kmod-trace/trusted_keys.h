@@ -19,7 +19,7 @@ namespace kt {
 struct trusted_cert {
 	x509_ptr cert;
 	EVP_PKEY *key = nullptr;	// owned by cert
-	std::shared_ptr<const ecdsa_key> ecdsa;	// the same key for Nettle, when it can take it
+	std::unique_ptr<const ecdsa_key> ecdsa;	// the same key for Nettle, when it can take it
 	std::string name;		// subject commonName (organization when none)
 	// What the kernel's key description ends with: the subject key
 	// identifier, or the serial number when there is none (lower-case hex).
