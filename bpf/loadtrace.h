@@ -1,5 +1,5 @@
 /* Events shared by loadtrace.bpf.c and its user-space owner
- * (kmod-trace/tracer.cpp). Fixed-width types only: this header is compiled
+ * (kmod-trace/trace/tracer.cpp). Fixed-width types only: this header is compiled
  * both by clang -target bpf and by the host C++ compiler. */
 #ifndef KT_LOADTRACE_H
 #define KT_LOADTRACE_H

@@ -1,7 +1,7 @@
 #include "cli/bench_format.h"
 
 #include "cli/output.h"
-#include "kmod-trace/bench_stats.h"
+#include "kmod-trace/bench/bench_stats.h"
 
 #include <cstdio>
 

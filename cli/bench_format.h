@@ -1,8 +1,8 @@
 // Text tables for bench and compare.
 #pragma once
 
-#include "kmod-trace/bench_compare.h"
-#include "kmod-trace/bench_results.h"
+#include "kmod-trace/bench/bench_compare.h"
+#include "kmod-trace/bench/bench_results.h"
 
 #include <string>
 

@@ -1,8 +1,8 @@
 // Turns each cycle's traced attempts and call times into named metrics.
 #pragma once
 
-#include "kmod-trace/attempt.h"
-#include "kmod-trace/bench_results.h"
+#include "kmod-trace/trace/attempt.h"
+#include "kmod-trace/bench/bench_results.h"
 
 #include <map>
 #include <string>

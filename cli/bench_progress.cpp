@@ -1,7 +1,7 @@
 #include "cli/bench_progress.h"
 
 #include "cli/output.h"
-#include "kmod-trace/tracer.h"
+#include "kmod-trace/trace/tracer.h"
 
 #include <cstdio>
 

@@ -3,14 +3,14 @@
 #include "cli/bench_metrics.h"
 #include "cli/bench_progress.h"
 #include "cli/trace_session.h"
-#include "kmod-trace/attempt_json.h"
-#include "kmod-trace/bench_machine.h"
-#include "kmod-trace/elf_module.h"
-#include "kmod-trace/module_file.h"
-#include "kmod-trace/module_loader.h"
-#include "kmod-trace/sha256.h"
-#include "kmod-trace/tracer.h"
-#include "kmod-trace/version.h"
+#include "kmod-trace/trace/attempt_json.h"
+#include "kmod-trace/bench/bench_machine.h"
+#include "kmod-trace/reader/elf_module.h"
+#include "kmod-trace/reader/module_file.h"
+#include "kmod-trace/kernel/module_loader.h"
+#include "kmod-trace/crypto/sha256.h"
+#include "kmod-trace/trace/tracer.h"
+#include "kmod-trace/util/version.h"
 
 #include <csignal>
 #include <cstring>

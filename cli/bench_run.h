@@ -2,8 +2,8 @@
 // gather what each cycle took into a results record.
 #pragma once
 
-#include "kmod-trace/bench_results.h"
-#include "kmod-trace/result.h"
+#include "kmod-trace/bench/bench_results.h"
+#include "kmod-trace/util/result.h"
 
 #include <string>
 

@@ -5,7 +5,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/output.h"
-#include "kmod-trace/module_loader.h"
+#include "kmod-trace/kernel/module_loader.h"
 
 #include <cstdio>
 #include <unistd.h>

@@ -4,9 +4,9 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/output.h"
-#include "kmod-trace/bench_compare.h"
-#include "kmod-trace/bench_html.h"
-#include "kmod-trace/version.h"
+#include "kmod-trace/bench/bench_compare.h"
+#include "kmod-trace/bench/bench_html.h"
+#include "kmod-trace/util/version.h"
 
 #include <cmath>
 #include <cstdio>

@@ -2,9 +2,9 @@
 // JSON (docs/info.md). Every file is reported even when others fail.
 #include "cli/commands.h"
 #include "cli/output.h"
-#include "kmod-trace/elf_module.h"
-#include "kmod-trace/module_file.h"
-#include "kmod-trace/module_info_json.h"
+#include "kmod-trace/reader/elf_module.h"
+#include "kmod-trace/reader/module_file.h"
+#include "kmod-trace/reader/module_info_json.h"
 
 #include <boost/program_options.hpp>
 

@@ -4,11 +4,11 @@
 #include "cli/options.h"
 #include "cli/output.h"
 #include "cli/trace_session.h"
-#include "kmod-trace/attempt_json.h"
-#include "kmod-trace/capability.h"
-#include "kmod-trace/elf_module.h"
-#include "kmod-trace/module_file.h"
-#include "kmod-trace/module_loader.h"
+#include "kmod-trace/trace/attempt_json.h"
+#include "kmod-trace/util/capability.h"
+#include "kmod-trace/reader/elf_module.h"
+#include "kmod-trace/reader/module_file.h"
+#include "kmod-trace/kernel/module_loader.h"
 
 #include <cstdio>
 #include <cstring>

@@ -1,8 +1,8 @@
 #include "cli/doctor_print.h"
 
 #include "cli/output.h"
-#include "kmod-trace/attempt_json.h"
-#include "kmod-trace/doctor_json.h"
+#include "kmod-trace/trace/attempt_json.h"
+#include "kmod-trace/doctor/doctor_json.h"
 
 #include <algorithm>
 #include <cstdio>

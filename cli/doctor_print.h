@@ -1,7 +1,7 @@
 // doctor's output: text for people, one JSON object a line for programs.
 #pragma once
 
-#include "kmod-trace/doctor.h"
+#include "kmod-trace/doctor/doctor.h"
 
 #include <vector>
 

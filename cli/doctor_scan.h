@@ -2,7 +2,7 @@
 // checked by a pool of threads, with progress on a terminal.
 #pragma once
 
-#include "kmod-trace/doctor.h"
+#include "kmod-trace/doctor/doctor.h"
 
 #include <string>
 #include <vector>

@@ -2,7 +2,7 @@
 // own options (cli/cmd_*.cpp).
 #include "cli/commands.h"
 #include "cli/output.h"
-#include "kmod-trace/version.h"
+#include "kmod-trace/util/version.h"
 
 #include <cstdio>
 #include <cstring>

@@ -1,7 +1,7 @@
 // Option handling shared by the subcommands.
 #pragma once
 
-#include "kmod-trace/result.h"
+#include "kmod-trace/util/result.h"
 
 #include <boost/program_options.hpp>
 #include <string>

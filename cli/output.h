@@ -2,7 +2,7 @@
 // where asked for or on a tty.
 #pragma once
 
-#include "kmod-trace/result.h"
+#include "kmod-trace/util/result.h"
 
 #include <string>
 

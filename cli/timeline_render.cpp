@@ -1,7 +1,7 @@
 #include "cli/timeline_render.h"
 
 #include "cli/output.h"
-#include "kmod-trace/attempt_json.h"
+#include "kmod-trace/trace/attempt_json.h"
 
 #include <cstdio>
 #include <cstring>

@@ -2,7 +2,7 @@
 // the states with timestamps.
 #pragma once
 
-#include "kmod-trace/attempt.h"
+#include "kmod-trace/trace/attempt.h"
 
 #include <string>
 

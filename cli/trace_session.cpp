@@ -1,10 +1,10 @@
 #include "cli/trace_session.h"
 
 #include "cli/timeline_render.h"
-#include "kmod-trace/attempt_json.h"
-#include "kmod-trace/attempt_json.h"
-#include "kmod-trace/failure_explain.h"
-#include "kmod-trace/perfetto.h"
+#include "kmod-trace/trace/attempt_json.h"
+#include "kmod-trace/trace/attempt_json.h"
+#include "kmod-trace/trace/failure_explain.h"
+#include "kmod-trace/trace/perfetto.h"
 
 #include "cli/output.h"
 

@@ -2,9 +2,9 @@
 // finished attempts, explaining failures, printing.
 #pragma once
 
-#include "kmod-trace/attempt.h"
-#include "kmod-trace/symbol_lookup.h"
-#include "kmod-trace/tracer.h"
+#include "kmod-trace/trace/attempt.h"
+#include "kmod-trace/kernel/symbol_lookup.h"
+#include "kmod-trace/trace/tracer.h"
 
 #include <map>
 #include <string>

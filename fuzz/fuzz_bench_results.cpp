@@ -1,7 +1,7 @@
 // Fuzz target: the results reader behind `compare`. Results files may come
 // from anywhere; parse_results must answer every input with a value or an
 // error, never crash or throw.
-#include "kmod-trace/bench_results.h"
+#include "kmod-trace/bench/bench_results.h"
 
 #include <cstddef>
 #include <cstdint>

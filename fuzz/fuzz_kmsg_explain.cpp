@@ -3,8 +3,8 @@
 // the errno, the op and the phase results, so every branch of
 // failure_explain is reachable. The attempt is then rendered as JSON the
 // way `watch --json` prints it (invalid UTF-8 replaced, never thrown).
-#include "kmod-trace/attempt_json.h"
-#include "kmod-trace/failure_explain.h"
+#include "kmod-trace/trace/attempt_json.h"
+#include "kmod-trace/trace/failure_explain.h"
 
 #include <cerrno>
 #include <cstddef>

@@ -5,9 +5,9 @@
 // the appended signature trailer. doctor's xz fast path runs on the same
 // bytes: whatever it decodes, the general reader must decode to the same
 // image.
-#include "kmod-trace/doctor_read.h"
-#include "kmod-trace/elf_module.h"
-#include "kmod-trace/module_file.h"
+#include "kmod-trace/reader/doctor_read.h"
+#include "kmod-trace/reader/elf_module.h"
+#include "kmod-trace/reader/module_file.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,6 +1,6 @@
 // Writes a valid bench results file (as `kmod-trace bench` would) to
 // argv[1], as a seed for fuzz_bench_results.
-#include "kmod-trace/bench_results.h"
+#include "kmod-trace/bench/bench_results.h"
 
 #include <cstdio>
 

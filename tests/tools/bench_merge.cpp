@@ -4,7 +4,7 @@
 // machine over all of them; merging gives one sample per measurement.
 //
 //   bench-merge OUT.json IN.json...
-#include "kmod-trace/bench_results.h"
+#include "kmod-trace/bench/bench_results.h"
 
 #include <cstdio>
 #include <string>

@@ -4,8 +4,8 @@
 // Reads a .ko (plain, xz, zstd or gzip), applies the edits in the order
 // given and writes a plain .ko. The appended signature is dropped unless
 // --keep-signature: an edited module no longer matches it.
-#include "kmod-trace/module_file.h"
-#include "kmod-trace/module_signature.h"
+#include "kmod-trace/reader/module_file.h"
+#include "kmod-trace/reader/module_signature.h"
 
 #include <algorithm>
 #include <cstdio>

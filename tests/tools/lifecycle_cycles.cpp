@@ -6,8 +6,8 @@
 // nothing. Used by tests/lifecycle in the guest. One line of results:
 //   cycles N ok K loads L unloads U incomplete I lost E fd_start A fd_end B
 //   rss_start_kb R0 rss_first_kb R1 rss_end_kb R2 seconds S opens O
-#include "kmod-trace/module_loader.h"
-#include "kmod-trace/tracer.h"
+#include "kmod-trace/kernel/module_loader.h"
+#include "kmod-trace/trace/tracer.h"
 
 #include <chrono>
 #include <cstdio>

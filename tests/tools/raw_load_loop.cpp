@@ -15,10 +15,10 @@
 // Prints one line: raw-load-loop: cycles=N median_cycle_ns=... ...; with
 // --json, also a bench results file (metrics load-call, unload-call and
 // cycle) that `kmod-trace compare` sets against bench's own.
-#include "kmod-trace/bench_machine.h"
-#include "kmod-trace/bench_stats.h"
-#include "kmod-trace/sha256.h"
-#include "kmod-trace/version.h"
+#include "kmod-trace/bench/bench_machine.h"
+#include "kmod-trace/bench/bench_stats.h"
+#include "kmod-trace/crypto/sha256.h"
+#include "kmod-trace/util/version.h"
 
 #include <algorithm>
 #include <cerrno>

@@ -1,6 +1,6 @@
 // The event folding behind every timeline, fed with synthetic events.
-#include "kmod-trace/attempt_builder.h"
-#include "kmod-trace/attempt_json.h"
+#include "kmod-trace/trace/attempt_builder.h"
+#include "kmod-trace/trace/attempt_json.h"
 
 #include <linux/types.h>
 #include "bpf/loadtrace.h"

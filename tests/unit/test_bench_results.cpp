@@ -1,5 +1,5 @@
 // Results files: round trip, and clear errors for bad or hostile input.
-#include "kmod-trace/bench_results.h"
+#include "kmod-trace/bench/bench_results.h"
 
 #include <gtest/gtest.h>
 

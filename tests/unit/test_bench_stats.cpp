@@ -1,7 +1,7 @@
 // bench statistics on data with known answers.
-#include "kmod-trace/bench_compare.h"
-#include "kmod-trace/bench_stats.h"
-#include "kmod-trace/sha256.h"
+#include "kmod-trace/bench/bench_compare.h"
+#include "kmod-trace/bench/bench_stats.h"
+#include "kmod-trace/crypto/sha256.h"
 
 #include <gtest/gtest.h>
 

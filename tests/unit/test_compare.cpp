@@ -1,6 +1,6 @@
 // compare on recorded fixtures and on synthetic data: planted regressions
 // are flagged, planted non-regressions are not; mismatches are refused.
-#include "kmod-trace/bench_compare.h"
+#include "kmod-trace/bench/bench_compare.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // compare --html: the page is self-contained, escapes what it shows, and
 // renders its charts in headless Chromium (skipped where it is missing).
-#include "kmod-trace/bench_compare.h"
-#include "kmod-trace/bench_html.h"
+#include "kmod-trace/bench/bench_compare.h"
+#include "kmod-trace/bench/bench_html.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // doctor's checks on the cached Debian kernels' modules and edited copies of
 // them, plus bad input. Skipped where the kernel cache or samples are absent.
-#include "kmod-trace/doctor.h"
-#include "kmod-trace/module_file.h"
+#include "kmod-trace/doctor/doctor.h"
+#include "kmod-trace/reader/module_file.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // doctor's JSON line writer against a nlohmann tree of the same report:
 // byte for byte, including strings that need escaping or are not UTF-8.
-#include "kmod-trace/attempt_json.h"
-#include "kmod-trace/doctor_json.h"
+#include "kmod-trace/trace/attempt_json.h"
+#include "kmod-trace/doctor/doctor_json.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

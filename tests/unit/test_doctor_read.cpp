@@ -1,8 +1,8 @@
 // doctor's fast xz reader: the same image as the general reader, one decoder
 // reused across files of different sizes, and anything unusual or damaged
 // left to the general reader with its message.
-#include "kmod-trace/doctor_read.h"
-#include "kmod-trace/module_file.h"
+#include "kmod-trace/reader/doctor_read.h"
+#include "kmod-trace/reader/module_file.h"
 #include "test_info_support.h"
 
 #include <gtest/gtest.h>

@@ -1,8 +1,8 @@
 // The Nettle ECDSA path against OpenSSL as the oracle: for each curve the
 // kernel signs modules with, the same signatures, digests and malformed
 // encodings must get the same answer from both.
-#include "kmod-trace/ecdsa_key.h"
-#include "kmod-trace/openssl_types.h"
+#include "kmod-trace/crypto/ecdsa_key.h"
+#include "kmod-trace/crypto/openssl_types.h"
 #include "test_signing_support.h"
 
 #include <gtest/gtest.h>

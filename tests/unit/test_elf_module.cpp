@@ -1,8 +1,8 @@
 // The module parser against real Debian modules (6.1 plain .ko and 6.12
 // .ko.xz), checked field by field against modinfo(8), readelf(1) and
 // modprobe --dump-modversions; then malformed images, each with its message.
-#include "kmod-trace/elf_module.h"
-#include "kmod-trace/module_file.h"
+#include "kmod-trace/reader/elf_module.h"
+#include "kmod-trace/reader/module_file.h"
 #include "test_info_support.h"
 
 #include <gtest/gtest.h>

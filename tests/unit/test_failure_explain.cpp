@@ -1,6 +1,6 @@
 // The kernel's reasons, from real log lines of the Debian 6.1 and 6.12
 // kernels, turned into check codes.
-#include "kmod-trace/failure_explain.h"
+#include "kmod-trace/trace/failure_explain.h"
 
 #include <cerrno>
 #include <gtest/gtest.h>

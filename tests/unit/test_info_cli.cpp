@@ -1,6 +1,6 @@
 // `kmod-trace info` as a user runs it: exit codes, stdout/stderr split,
 // JSON shape, and escaping of hostile module strings.
-#include "kmod-trace/module_file.h"
+#include "kmod-trace/reader/module_file.h"
 #include "test_info_support.h"
 
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 // Malformed module images: each refused with its own message, none crashes
 // or reads outside the image (run under valgrind to see the latter).
-#include "kmod-trace/elf_module.h"
-#include "kmod-trace/module_file.h"
+#include "kmod-trace/reader/elf_module.h"
+#include "kmod-trace/reader/module_file.h"
 #include "test_info_support.h"
 
 #include <gtest/gtest.h>

@@ -1,9 +1,9 @@
 // The small parts of the module reader: .modinfo splitting, parameters,
 // DER and OIDs, and the JSON form.
-#include "kmod-trace/der.h"
-#include "kmod-trace/elf_module.h"
-#include "kmod-trace/modinfo.h"
-#include "kmod-trace/module_info_json.h"
+#include "kmod-trace/crypto/der.h"
+#include "kmod-trace/reader/elf_module.h"
+#include "kmod-trace/reader/modinfo.h"
+#include "kmod-trace/reader/module_info_json.h"
 #include "test_info_support.h"
 
 #include <gtest/gtest.h>

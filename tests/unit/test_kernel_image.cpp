@@ -1,8 +1,8 @@
 // A bzImage made here (setup header, compressed payload with the size the
 // kernel build appends) decompresses back to its vmlinux, and the built-in
 // certificate list is found in it; then the cached Debian kernels' images.
-#include "kmod-trace/kernel_image.h"
-#include "kmod-trace/trusted_keys.h"
+#include "kmod-trace/kernel/kernel_image.h"
+#include "kmod-trace/crypto/trusted_keys.h"
 #include "test_signing_support.h"
 
 #include <gtest/gtest.h>

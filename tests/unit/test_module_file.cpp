@@ -1,8 +1,8 @@
 // The module file reader: compression by magic, refusal of everything that
 // is not a regular file, size limits, and a specific message per failure.
-#include "kmod-trace/decompress.h"
-#include "kmod-trace/elf_module.h"
-#include "kmod-trace/module_file.h"
+#include "kmod-trace/reader/decompress.h"
+#include "kmod-trace/reader/elf_module.h"
+#include "kmod-trace/reader/module_file.h"
 #include "test_info_support.h"
 
 #include <gtest/gtest.h>

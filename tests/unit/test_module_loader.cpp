@@ -1,4 +1,4 @@
-#include "kmod-trace/module_loader.h"
+#include "kmod-trace/kernel/module_loader.h"
 
 #include <gtest/gtest.h>
 

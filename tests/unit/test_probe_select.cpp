@@ -1,5 +1,5 @@
 // Choosing fentry, kprobe or nothing per kernel function.
-#include "kmod-trace/probe_select.h"
+#include "kmod-trace/trace/probe_select.h"
 
 #include <gtest/gtest.h>
 

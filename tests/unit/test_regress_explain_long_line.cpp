@@ -2,7 +2,7 @@
 // length; std::regex recurses once per character, and a 200,000-byte line
 // overflowed the stack (found by fuzz/fuzz_kmsg_explain). Lines are now
 // searched over their first 4096 bytes.
-#include "kmod-trace/failure_explain.h"
+#include "kmod-trace/trace/failure_explain.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "kmod-trace/result.h"
+#include "kmod-trace/util/result.h"
 
 #include <gtest/gtest.h>
 

@@ -3,9 +3,9 @@
 // garbage and signed attributes; the same through doctor on a cached
 // in-tree module, with the keys of its kernel's image; and signatures made
 // by the cached headers' scripts/sign-file itself.
-#include "kmod-trace/doctor.h"
-#include "kmod-trace/module_file.h"
-#include "kmod-trace/signature_verify.h"
+#include "kmod-trace/doctor/doctor.h"
+#include "kmod-trace/reader/module_file.h"
+#include "kmod-trace/crypto/signature_verify.h"
 #include "test_info_support.h"
 #include "test_signing_support.h"
 

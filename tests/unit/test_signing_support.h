@@ -4,7 +4,7 @@
 // OpenSSL signatures rather than stored bytes.
 #pragma once
 
-#include "kmod-trace/openssl_types.h"
+#include "kmod-trace/crypto/openssl_types.h"
 
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>

@@ -1,6 +1,6 @@
 // Module.symvers and kernel config parsing, on good, old-format and bad input.
-#include "kmod-trace/symvers.h"
-#include "kmod-trace/target_kernel.h"
+#include "kmod-trace/reader/symvers.h"
+#include "kmod-trace/kernel/target_kernel.h"
 
 #include <gtest/gtest.h>
 

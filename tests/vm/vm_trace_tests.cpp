@@ -4,8 +4,8 @@
 #include "guest_run.h"
 #include "vm_support.h"
 
-#include "kmod-trace/elf_module.h"
-#include "kmod-trace/module_file.h"
+#include "kmod-trace/reader/elf_module.h"
+#include "kmod-trace/reader/module_file.h"
 
 #include <elf.h>
 #include <gtest/gtest.h>

@@ -1,0 +1,114 @@
+#include "kmod-trace/bench/bench_results.h"
+
+#include "kmod-trace/bench/bench_stats.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using nlohmann::json;
+
+namespace kt::bench {
+
+const metric *results::find(const std::string &name) const
+{
+	for (const auto &m : metrics)
+		if (m.name == name)
+			return &m;
+	return nullptr;
+}
+
+namespace {
+
+json summary_json(const metric &m)
+{
+	std::vector<double> v(m.samples_ns.begin(), m.samples_ns.end());
+	const summary s = summarize(v);
+	return {{"count", s.count}, {"min", s.min}, {"p50", s.p50}, {"p90", s.p90}, {"p99", s.p99},
+		{"max", s.max}, {"mean", s.mean}, {"stddev", s.stddev},
+		{"outliers", {{"rule", "tukey 1.5 IQR"}, {"low_fence", s.outliers.low_fence},
+			      {"high_fence", s.outliers.high_fence}, {"low", s.outliers.low},
+			      {"high", s.outliers.high}}}};
+}
+
+json metric_json(const metric &m)
+{
+	json j = {{"name", m.name}, {"kind", m.kind}, {"runs", m.runs}};
+	if (!m.arg_name.empty())
+		j[m.arg_name] = m.arg;
+	j["summary_ns"] = summary_json(m);
+	j["samples_ns"] = m.samples_ns;
+	return j;
+}
+
+json machine_json(const machine_info &m)
+{
+	return {{"kernel_release", m.kernel_release}, {"kernel_version", m.kernel_version},
+		{"arch", m.arch}, {"cmdline", m.cmdline},
+		{"config_source", m.config_source.empty() ? json(nullptr) : json(m.config_source)},
+		{"config", m.config}, {"cpu_model", m.cpu_model}, {"cpus", m.cpus},
+		{"virtualization", m.virtualization}, {"virtualization_evidence", m.evidence}};
+}
+
+} // namespace
+
+std::string to_json_text(const results &r)
+{
+	// One key per line and one metric per line: readable, and diffs stay
+	// small, without a line per sample.
+	std::vector<std::pair<std::string, json>> top = {
+		{"format", format_name}, {"schema", r.schema}, {"tool", {{"name", "kmod-trace"}, {"version", r.tool_version}}},
+		{"date", r.date}, {"machine", machine_json(r.machine)},
+		{"module", {{"name", r.module.name}, {"path", r.module.path}, {"sha256", r.module.sha256},
+			    {"size", r.module.size}, {"params", r.module.params}}},
+		{"run", {{"cycles", r.run.cycles}, {"warmup", r.run.warmup}, {"traced", r.run.traced},
+			 {"lost_events", r.run.lost_events}, {"wall_ns", r.run.wall_ns}, {"probes", r.run.probes}}},
+		{"memory", r.memory ? json{{"text", r.memory->text}, {"rodata", r.memory->rodata},
+					   {"data", r.memory->data}, {"init", r.memory->init},
+					   {"varied", r.memory->varied}}
+				    : json(nullptr)},
+	};
+	std::string out = "{\n";
+	for (const auto &[k, v] : top)
+		out += "  " + json(k).dump() + ": " + v.dump() + ",\n";
+	out += "  \"metrics\": [";
+	for (size_t i = 0; i < r.metrics.size(); i++)
+		out += std::string(i ? ",\n" : "\n") + "    " + metric_json(r.metrics[i]).dump();
+	out += "\n  ]\n}\n";
+	return out;
+}
+
+result<void> write_results(const results &r, const std::string &path)
+{
+	const std::string text = to_json_text(r);
+	const std::string tmp = path + ".tmp";
+	int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return make_error(errno, tmp + ": " + std::strerror(errno));
+	size_t done = 0;
+	while (done < text.size()) {
+		ssize_t n = write(fd, text.data() + done, text.size() - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			unlink(tmp.c_str());
+			return make_error(e, tmp + ": " + std::strerror(e));
+		}
+		done += static_cast<size_t>(n);
+	}
+	if (close(fd) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
+		int e = errno;
+		unlink(tmp.c_str());
+		return make_error(e, path + ": " + std::strerror(e));
+	}
+	return {};
+}
+
+// The reader lives in bench_results_read.cpp.
+
+} // namespace kt::bench

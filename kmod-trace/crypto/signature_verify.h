@@ -1,0 +1,28 @@
+// mod_verify_sig() → verify_pkcs7_signature() as the kernel runs it on a
+// module's PKCS#7 signature (crypto/asymmetric_keys/pkcs7_{parser,verify,
+// trust}.c), with OpenSSL doing the parsing and the crypto. The errno is the
+// kernel's: module_sig_check() lets -ENOKEY and -ENOPKG through without
+// enforcement and fails the load on any other.
+#pragma once
+
+#include "kmod-trace/crypto/trusted_keys.h"
+
+#include <span>
+#include <string>
+
+namespace kt {
+
+struct signature_check {
+	int err = 0;		// 0, -ENOKEY, -ENOPKG, -EBADMSG, -EINVAL or -EKEYREJECTED
+	bool verified = false;	// the crypto ran and passed (only with keys)
+	std::string why;	// what the kernel objects to, when err != 0
+	std::string key;	// the trusted certificate that verified or rejected it
+};
+
+// CONTENT is the module before its signature, PKCS7 the signature blob.
+// Without KEYS (the target's keys unknown) only what needs no key is
+// checked: parsing, algorithms, detached data, signed attributes.
+signature_check verify_module_pkcs7(std::span<const unsigned char> content,
+				    std::span<const unsigned char> pkcs7, const trusted_keys *keys);
+
+} // namespace kt

@@ -1,0 +1,188 @@
+#include "kmod-trace/doctor/doctor.h"
+
+#include "kmod-trace/reader/doctor_read.h"
+#include "kmod-trace/reader/module_file.h"
+#include "kmod-trace/reader/module_signature.h"
+
+#include <algorithm>
+#include <elf.h>
+#include <map>
+
+namespace kt {
+
+namespace {
+
+// The kernel's taint flag order (kernel/panic.c taint_flags[]).
+constexpr std::string_view taint_order = "PFSRMBUDAWCIOELKXTN";
+
+void finish_taints(detail::doctor_run &r)
+{
+	r.report.taints.clear();
+	for (char f : taint_order) {
+		const std::string &why = r.taint_why[static_cast<std::size_t>(f - 'A')];
+		if (why.empty())
+			continue;
+		r.report.taints.emplace_back(1, f);
+		r.report.findings.push_back({"taint", severity::warning, "", "",
+					     "taint " + std::string(1, f) + ": " + why, ""});
+	}
+}
+
+std::string base_name(const std::string &path)
+{
+	auto slash = path.rfind('/');
+	std::string n = slash == std::string::npos ? path : path.substr(slash + 1);
+	return n.substr(0, n.find('.'));
+}
+
+} // namespace
+
+const char *severity_name(severity s)
+{
+	switch (s) {
+	case severity::error: return "error";
+	case severity::warning: return "warning";
+	case severity::info: break;
+	}
+	return "info";
+}
+
+const std::vector<std::string> &verdict_codes()
+{
+	static const std::vector<std::string> codes = {
+		"loadable", "invalid-elf", "signature-rejected", "vermagic-mismatch",
+		"layout-mismatch", "symbol-version-mismatch", "unknown-symbol", "gpl-only-symbol",
+		"namespace-not-imported", "invalid-parameter", "already-loaded"};
+	return codes;
+}
+
+namespace detail {
+
+void doctor_run::fail(std::string check, int err, std::string message, std::string hint,
+		      std::string symbol, std::string provider)
+{
+	report.verdict = check;
+	report.err = err;
+	report.findings.push_back({std::move(check), severity::error, std::move(symbol),
+				   std::move(provider), std::move(message), std::move(hint)});
+}
+
+void doctor_run::warn(std::string check, std::string message, std::string hint)
+{
+	report.findings.push_back({std::move(check), severity::warning, "", "", std::move(message),
+				   std::move(hint)});
+}
+
+void doctor_run::note(std::string check, std::string message)
+{
+	report.findings.push_back({std::move(check), severity::info, "", "", std::move(message), ""});
+}
+
+void doctor_run::taint(char flag, std::string why)
+{
+	auto &slot = taint_why[static_cast<std::size_t>(flag - 'A')];
+	if (slot.empty())
+		slot = std::move(why);
+}
+
+std::string headers_hint(const target_kernel &t)
+{
+	return "build against linux-headers-" + (t.release.empty() ? "$(uname -r)" : t.release);
+}
+
+bool license_is_gpl_compatible(const std::string &l)
+{
+	// include/linux/license.h
+	return l == "GPL" || l == "GPL v2" || l == "GPL and additional rights" ||
+	       l == "Dual BSD/GPL" || l == "Dual MIT/GPL" || l == "Dual MPL/GPL";
+}
+
+} // namespace detail
+
+doctor_report diagnose_image(std::span<const unsigned char> image, const std::string &path,
+			     const target_kernel &target, const std::vector<std::string> &params)
+{
+	doctor_report report;
+	report.path = path;
+	auto invalid = [&](const std::string &why) {
+		report.verdict = "invalid-elf";
+		report.err = -ENOEXEC;
+		report.findings.push_back({"invalid-elf", severity::error, "", "", why,
+					   "rebuild the module; the file is damaged or not an "
+					   "x86-64 kernel module"});
+		return report;
+	};
+	// init_module() refuses an image shorter than an ELF header before it
+	// looks at the signature.
+	if (image.size() < sizeof(Elf64_Ehdr))
+		return invalid("too short for an ELF header (" + std::to_string(image.size()) +
+			       " bytes)");
+	auto sig = read_module_signature(image);
+	if (!sig) {
+		report.verdict = "signature-rejected";
+		report.err = sig.err().code;
+		report.findings.push_back({"signature-rejected", severity::error, "", "",
+					   "malformed module signature: " + sig.err().message,
+					   "sign the module again (scripts/sign-file)"});
+		return report;
+	}
+	detail::signature_state sig_state;
+	if (!detail::check_signature(image, *sig, target, report, sig_state))
+		return report;
+	auto info = parse_module(image);
+	if (!info)
+		return invalid(info.err().message);
+	report.name = info->get("name");
+	if (report.name.empty())
+		report.name = base_name(path);
+	report.exports = info->exports;
+	detail::doctor_run r{target, *info, report};
+	bool ok = detail::check_elf(r) && detail::check_module_layout(r) &&
+		  detail::check_modinfo(r) && detail::check_not_loaded(r);
+	if (ok) {
+		if (!sig_state.ok && target.config.module_sig)
+			r.taint('E', "module verification failed: " + sig_state.reason);
+		// Taints are reported once the load gets this far: by then both
+		// 6.1 and 6.12 have applied them.
+		if (detail::check_symbols(r))
+			detail::check_params(r, params);
+		finish_taints(r);
+	}
+	return report;
+}
+
+doctor_report diagnose_file(const std::string &path, const target_kernel &target,
+			    const std::vector<std::string> &params)
+{
+	auto f = read_module_image(path);
+	if (!f) {
+		doctor_report report;
+		report.path = path;
+		report.verdict = "invalid-elf";
+		report.err = f.err().code == -EFBIG ? -EFBIG : -ENOEXEC;
+		report.findings.push_back({"invalid-elf", severity::error, "", "", f.err().message,
+					   "check the file: it cannot be read as a module"});
+		return report;
+	}
+	return diagnose_image(*f, path, target, params);
+}
+
+void name_providers(std::vector<doctor_report> &reports)
+{
+	std::map<std::string, std::string> exported;
+	for (const auto &r : reports)
+		for (const auto &e : r.exports)
+			exported.emplace(e.name, r.name);
+	for (auto &r : reports)
+		for (auto &f : r.findings) {
+			if (f.check != "unknown-symbol" || !f.provider.empty())
+				continue;
+			auto it = exported.find(f.symbol);
+			if (it == exported.end() || it->second == r.name)
+				continue;
+			f.provider = it->second;
+			f.hint = "load " + f.provider + " first, or use modprobe";
+		}
+}
+
+} // namespace kt

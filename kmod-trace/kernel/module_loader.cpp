@@ -1,0 +1,156 @@
+#include "kmod-trace/kernel/module_loader.h"
+
+#include <libkmod.h>
+
+#include <cstring>
+#include <memory>
+#include <sys/stat.h>
+
+namespace kt {
+
+namespace {
+
+struct ctx_deleter {
+	void operator()(kmod_ctx *c) const { kmod_unref(c); }
+};
+struct mod_deleter {
+	void operator()(kmod_module *m) const { kmod_module_unref(m); }
+};
+using ctx_ptr = std::unique_ptr<kmod_ctx, ctx_deleter>;
+using mod_ptr = std::unique_ptr<kmod_module, mod_deleter>;
+
+result<ctx_ptr> ctx_new()
+{
+	ctx_ptr ctx(kmod_new(nullptr, nullptr));
+	if (!ctx)
+		return make_error(ENOMEM, "cannot create a libkmod context");
+	// libkmod's own log would repeat, on stderr, what our errors say.
+	kmod_set_log_fn(ctx.get(), [](void *, int, const char *, int, const char *, const char *, va_list) {},
+			nullptr);
+	// Index files are optional: a path load needs none, and a bare
+	// system without modules.dep must still work.
+	kmod_load_resources(ctx.get());
+	return ctx;
+}
+
+result<mod_ptr> module_lookup(kmod_ctx *ctx, const std::string &name)
+{
+	kmod_list *list = nullptr;
+	int err = kmod_module_new_from_lookup(ctx, name.c_str(), &list);
+	if (err < 0 || !list)
+		return make_error(ENOENT, "module '" + name + "' not found in /lib/modules; give a path to the .ko file");
+	mod_ptr mod(kmod_module_get_module(list));
+	kmod_module_unref_list(list);
+	return mod;
+}
+
+result<mod_ptr> module_from_path(kmod_ctx *ctx, const std::string &path)
+{
+	struct stat st;
+	if (stat(path.c_str(), &st) != 0)
+		return make_error(errno, path + ": " + std::strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return make_error(EINVAL, path + ": not a regular file");
+	kmod_module *raw = nullptr;
+	int err = kmod_module_new_from_path(ctx, path.c_str(), &raw);
+	if (err < 0)
+		return make_error(err, path + ": " + std::strerror(-err));
+	return mod_ptr(raw);
+}
+
+} // namespace
+
+bool looks_like_path(const std::string &module)
+{
+	if (module.find('/') != std::string::npos)
+		return true;
+	for (const char *ext : {".ko", ".ko.xz", ".ko.zst", ".ko.gz"}) {
+		size_t n = std::strlen(ext);
+		if (module.size() > n && module.compare(module.size() - n, n, ext) == 0)
+			return true;
+	}
+	return false;
+}
+
+result<load_outcome> module_load(const load_request &req)
+{
+	auto ctx = ctx_new();
+	if (!ctx)
+		return ctx.err();
+	auto mod = looks_like_path(req.module) ? module_from_path(ctx->get(), req.module)
+					       : module_lookup(ctx->get(), req.module);
+	if (!mod)
+		return mod.err();
+
+	unsigned int flags = 0;
+	if (req.force_vermagic)
+		flags |= KMOD_INSERT_FORCE_VERMAGIC;
+	if (req.force_modversion)
+		flags |= KMOD_INSERT_FORCE_MODVERSION;
+	const char *opts = req.params.empty() ? nullptr : req.params.c_str();
+
+	load_outcome out;
+	out.name = kmod_module_get_name(mod->get());
+	int err;
+	if (req.with_deps || !looks_like_path(req.module)) {
+		unsigned int pflags = KMOD_PROBE_FAIL_ON_LOADED;
+		if (req.force_vermagic)
+			pflags |= KMOD_PROBE_FORCE_VERMAGIC;
+		if (req.force_modversion)
+			pflags |= KMOD_PROBE_FORCE_MODVERSION;
+		err = kmod_module_probe_insert_module(mod->get(), pflags, opts, nullptr, nullptr, nullptr);
+		if (err > 0)	// KMOD_PROBE_APPLY_BLACKLIST* answers
+			return make_error(EPERM, out.name + " is blacklisted");
+	} else {
+		err = kmod_module_insert_module(mod->get(), flags, opts);
+	}
+	out.kernel_errno = err < 0 ? err : 0;
+	return out;
+}
+
+result<void> module_unload(const std::string &name)
+{
+	auto ctx = ctx_new();
+	if (!ctx)
+		return ctx.err();
+	kmod_module *raw = nullptr;
+	int err = kmod_module_new_from_name(ctx->get(), name.c_str(), &raw);
+	if (err < 0)
+		return make_error(err, "cannot name module '" + name + "': " + std::strerror(-err));
+	mod_ptr mod(raw);
+	err = kmod_module_remove_module(mod.get(), 0);
+	if (err < 0) {
+		std::string why = err == -ENOENT ? "is not loaded"
+			: err == -EWOULDBLOCK || err == -EAGAIN ? "is in use"
+			: std::string("could not be removed: ") + std::strerror(-err);
+		return make_error(err, "module " + name + " " + why);
+	}
+	return {};
+}
+
+std::string module_for_symbol(const std::string &symbol)
+{
+	auto ctx = ctx_new();
+	if (!ctx)
+		return "";
+	auto mod = module_lookup(ctx->get(), "symbol:" + symbol);
+	return mod ? kmod_module_get_name(mod->get()) : "";
+}
+
+std::string join_params(const std::vector<std::string> &words)
+{
+	std::string out;
+	for (const auto &w : words) {
+		if (!out.empty())
+			out += ' ';
+		size_t eq = w.find('=');
+		bool spaced = w.find(' ') != std::string::npos;
+		if (spaced && eq != std::string::npos)
+			out += w.substr(0, eq + 1) + '"' + w.substr(eq + 1) + '"';
+		else
+			out += w;
+	}
+	return out;
+}
+
+} // namespace kt

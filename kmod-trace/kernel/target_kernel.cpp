@@ -1,0 +1,249 @@
+#include "kmod-trace/kernel/target_kernel.h"
+
+#include "kmod-trace/reader/decompress.h"
+#include "kmod-trace/reader/elf_module.h"
+#include "kmod-trace/reader/module_file.h"
+#include "kmod-trace/reader/symvers.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace kt {
+
+namespace {
+
+std::string read_text(const std::string &path)
+{
+	std::ifstream in(path, std::ios::binary);
+	if (!in)
+		return {};
+	std::ostringstream ss;
+	ss << in.rdbuf();
+	return ss.str();
+}
+
+bool is_module_name(const std::string &n)
+{
+	return n.ends_with(".ko") || n.ends_with(".ko.xz") || n.ends_with(".ko.zst") ||
+	       n.ends_with(".ko.gz");
+}
+
+std::string first_word(const std::string &s)
+{
+	return s.substr(0, s.find(' '));
+}
+
+result<void> load_offline(target_kernel &t, const target_options &opt)
+{
+	std::error_code ec;
+	if (!fs::exists(opt.kernel_dir, ec))
+		return make_error(ENOENT, "kernel dir " + opt.kernel_dir + ": no such directory");
+	if (!fs::is_directory(opt.kernel_dir, ec))
+		return make_error(ENOTDIR, "kernel dir " + opt.kernel_dir + ": not a directory");
+	t.release = fs::path(opt.kernel_dir).lexically_normal().filename().string();
+	if (t.release.empty())
+		t.release = fs::path(opt.kernel_dir).lexically_normal().parent_path().filename().string();
+	detail::probe_tree_module(t, opt.kernel_dir);
+	if (!t.vermagic.empty() && first_word(t.vermagic) != t.release) {
+		t.notes.push_back("release taken from the tree's modules (" + first_word(t.vermagic) +
+				  "), not from the directory name " + t.release);
+		t.release = first_word(t.vermagic);
+	}
+	parse_version(t.release, t.major, t.minor);
+	const std::string build = detail::tree_build_dir(opt.kernel_dir);
+	const std::string root = detail::tree_root(opt.kernel_dir);
+	std::vector<std::string> configs;
+	if (!build.empty())
+		configs.push_back(build + "/.config");
+	if (!root.empty())
+		configs.push_back(root + "/boot/config-" + t.release);
+	configs.push_back("/boot/config-" + t.release);
+	detail::read_config_files(t, configs);
+	std::string symvers = opt.symvers;
+	if (symvers.empty() && !build.empty() && fs::exists(build + "/Module.symvers", ec))
+		symvers = build + "/Module.symvers";
+	if (symvers.empty())
+		t.notes.push_back("no Module.symvers (give --symvers): symbol CRCs, licences and "
+				  "namespaces are not checked");
+	else if (auto ok = add_symvers(t, symvers); !ok)
+		return ok.err();
+	t.sig_enforce = opt.sig_enforce || t.config.sig_force;
+	// The image next to the tree (dpkg -x of linux-image keeps both), or
+	// this machine's when it has the same release.
+	std::vector<std::string> images;
+	if (!root.empty())
+		images.push_back(root + "/boot/vmlinuz-" + t.release);
+	images.push_back("/boot/vmlinuz-" + t.release);
+	return detail::load_target_keys(t, images, opt.trusted_certs);
+}
+
+} // namespace
+
+void parse_version(const std::string &release, int &major, int &minor)
+{
+	major = minor = 0;
+	std::istringstream in(release);
+	char dot = 0;
+	if (!(in >> major >> dot >> minor) || dot != '.')
+		major = minor = 0;
+}
+
+kernel_config parse_kernel_config(const std::string &text, const std::string &source)
+{
+	kernel_config c;
+	c.known = true;
+	c.source = source;
+	c.modversions = c.force_load = c.module_sig = c.smp = c.mod_unload = false;
+	std::istringstream in(text);
+	std::string line;
+	while (std::getline(in, line)) {
+		if (!line.starts_with("CONFIG_"))
+			continue;
+		auto eq = line.find('=');
+		if (eq == std::string::npos)
+			continue;
+		std::string key = line.substr(7, eq - 7);
+		bool y = line.compare(eq + 1, std::string::npos, "y") == 0;
+		if (key == "MODVERSIONS") c.modversions = y;
+		else if (key == "MODULE_FORCE_LOAD") c.force_load = y;
+		else if (key == "MODULE_SIG") c.module_sig = y;
+		else if (key == "MODULE_SIG_FORCE") c.sig_force = y;
+		else if (key == "MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS") c.allow_missing_ns = y;
+		else if (key == "SMP") c.smp = y;
+		else if (key == "PREEMPT_BUILD") c.preempt = y;
+		else if (key == "PREEMPT_RT") c.preempt_rt = y;
+		else if (key == "MODULE_UNLOAD") c.mod_unload = y;
+	}
+	return c;
+}
+
+std::string vermagic_from_config(const std::string &release, const kernel_config &c)
+{
+	std::string v = release + " ";
+	if (c.smp) v += "SMP ";
+	if (c.preempt) v += "preempt ";
+	else if (c.preempt_rt) v += "preempt_rt ";
+	if (c.mod_unload) v += "mod_unload ";
+	if (c.modversions) v += "modversions ";
+	return v;
+}
+
+result<void> add_symvers(target_kernel &t, const std::string &path)
+{
+	auto sv = read_symvers(path);
+	if (!sv)
+		return make_error(sv.err().code, "Module.symvers: " + sv.err().message);
+	for (auto &w : sv->warnings)
+		t.notes.push_back(path + ": " + w);
+	for (const auto &e : sv->entries) {
+		std::string owner = e.module == "vmlinux" ? "vmlinux" : symvers_module_name(e.module);
+		if (owner != "vmlinux" && !t.loaded.count(owner)) {
+			t.providers.emplace(e.symbol, owner);
+			continue;
+		}
+		kernel_export &x = t.symbols[e.symbol];
+		x = {e.crc, true, e.gpl_only, true, e.ns, owner};
+	}
+	t.symbols_known = true;
+	t.symbols_from = path;
+	return {};
+}
+
+namespace detail {
+
+std::string tree_root(const std::string &kernel_dir)
+{
+	// ROOT/lib/modules/RELEASE -> ROOT
+	fs::path p = fs::path(kernel_dir).lexically_normal();
+	if (p.filename().empty())
+		p = p.parent_path();
+	fs::path mods = p.parent_path();
+	if (mods.filename() != "modules" || mods.parent_path().filename() != "lib")
+		return {};
+	return mods.parent_path().parent_path().string();
+}
+
+std::string tree_build_dir(const std::string &kernel_dir)
+{
+	std::error_code ec;
+	fs::path link = fs::path(kernel_dir) / "build";
+	if (fs::is_directory(link, ec))
+		return link.string();
+	fs::path target = fs::read_symlink(link, ec);
+	if (ec || !target.is_absolute())
+		return {};
+	std::string root = tree_root(kernel_dir);
+	if (root.empty())
+		return {};
+	fs::path inside = fs::path(root) / target.relative_path();
+	return fs::is_directory(inside, ec) ? inside.string() : std::string();
+}
+
+void probe_tree_module(target_kernel &t, const std::string &kernel_dir)
+{
+	std::error_code ec;
+	fs::path base = fs::path(kernel_dir) / "kernel";
+	if (!fs::is_directory(base, ec))
+		base = kernel_dir;
+	int tries = 0;
+	auto opts = fs::directory_options::skip_permission_denied;
+	for (fs::recursive_directory_iterator it(base, opts, ec), end; !ec && it != end;
+	     it.increment(ec)) {
+		if (!it->is_regular_file(ec) || !is_module_name(it->path().filename().string()))
+			continue;
+		if (++tries > 8)
+			break;
+		auto f = read_module_file(it->path().string());
+		if (!f)
+			continue;
+		auto info = parse_module(f->image);
+		if (!info || info->get("intree").empty() || !info->has_this_module)
+			continue;
+		t.vermagic = info->get("vermagic");
+		t.vermagic_from = it->path().string();
+		t.module_struct_size = info->this_module_size;
+		t.module_struct_from = it->path().string();
+		return;
+	}
+	t.notes.push_back("no in-tree module found under " + kernel_dir +
+			  ": vermagic and the size of struct module are not checked");
+}
+
+void read_config_files(target_kernel &t, const std::vector<std::string> &candidates)
+{
+	for (const auto &c : candidates) {
+		std::string text;
+		if (c.ends_with(".gz")) {
+			std::string raw = read_text(c);
+			auto out = decompress(compression::gzip,
+					      {reinterpret_cast<const unsigned char *>(raw.data()), raw.size()},
+					      64u << 20);
+			if (out)
+				text.assign(out->begin(), out->end());
+		} else {
+			text = read_text(c);
+		}
+		if (text.find("CONFIG_") == std::string::npos)
+			continue;
+		t.config = parse_kernel_config(text, c);
+		return;
+	}
+	t.notes.push_back("no kernel config found: assuming CONFIG_MODVERSIONS, "
+			  "CONFIG_MODULE_FORCE_LOAD and CONFIG_MODULE_SIG");
+}
+
+} // namespace detail
+
+result<target_kernel> load_target(const target_options &opt)
+{
+	target_kernel t;
+	auto ok = opt.kernel_dir.empty() ? detail::load_running(t, opt) : load_offline(t, opt);
+	if (!ok)
+		return ok.err();
+	return t;
+}
+
+} // namespace kt

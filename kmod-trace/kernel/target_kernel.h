@@ -1,0 +1,114 @@
+// The kernel that doctor predicts for: the running one, or an offline tree
+// in the /lib/modules/<release> layout. Everything the load checks compare
+// against is gathered here once and shared by every module checked.
+#pragma once
+
+#include "kmod-trace/util/result.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace kt {
+
+class trusted_keys;
+
+struct kernel_export {
+	std::uint32_t crc = 0;
+	bool has_crc = false;	// false when only /proc/kallsyms knew the symbol
+	bool gpl_only = false;
+	bool details_known = false;	// licence and namespace known (Module.symvers)
+	std::string ns;
+	std::string owner;	// "vmlinux" or the module's name
+};
+
+// The kernel configuration options the loader's checks depend on.
+struct kernel_config {
+	bool known = false;	// a config file was read
+	bool modversions = true;
+	bool force_load = true;	// CONFIG_MODULE_FORCE_LOAD: missing versions only taint
+	bool module_sig = true;
+	bool sig_force = false;
+	bool allow_missing_ns = false;
+	bool smp = true, preempt = false, preempt_rt = false, mod_unload = true;
+	std::string source;	// the file it came from
+};
+
+struct target_kernel {
+	bool running = false;
+	std::string release;
+	int major = 0, minor = 0;
+	std::string vermagic;			// "" when unknown
+	std::string vermagic_from;
+	std::uint64_t module_struct_size = 0;	// sizeof(struct module); 0 when unknown
+	std::string module_struct_from;
+	kernel_config config;
+	bool sig_enforce = false;
+	std::string lockdown = "none";		// none, integrity, confidentiality
+	// Symbols a module can bind to now: vmlinux and the loaded modules.
+	std::unordered_map<std::string, kernel_export> symbols;
+	bool symbols_known = false;		// some export table was read
+	std::string symbols_from;
+	// Symbols that a module of the tree exports but that is not loaded.
+	std::unordered_map<std::string, std::string> providers;
+	std::unordered_set<std::string> loaded;	// module names (running target)
+	std::vector<std::string> notes;		// facts that could not be learned
+	// The certificates module signatures are verified with: the image's
+	// built-in ones and --trusted-cert. Null when unknown: a PKCS#7
+	// signature is then taken as valid, and a finding says so.
+	std::shared_ptr<const trusted_keys> keys;
+	std::string keys_from;
+	// Running target: its trusted keyrings hold keys that are not among
+	// `keys` (MOK, keys added at run time), or could not be read; a signer
+	// missing from `keys` may then still be trusted.
+	bool keys_partial = false;
+
+	// 6.4 moved the struct module size check into elf_validity_check,
+	// ahead of every symbol version; older kernels do not check it.
+	bool checks_module_size() const { return major > 6 || (major == 6 && minor >= 4); }
+};
+
+struct target_options {
+	std::string kernel_dir;		// empty: the running kernel
+	std::string symvers;		// Module.symvers to use instead of the tree's
+	bool sig_enforce = false;	// model module.sig_enforce=1
+	std::vector<std::string> trusted_certs;	// PEM or DER files the kernel also trusts
+};
+
+// Errors: -ENOENT / -ENOTDIR for a kernel dir, Module.symvers or
+// --trusted-cert file that is not there, -EINVAL for one that cannot be
+// used, -ENOSYS when the running kernel has no loadable-module support.
+result<target_kernel> load_target(const target_options &opt);
+
+// Internal pieces, exposed for the tests.
+kernel_config parse_kernel_config(const std::string &text, const std::string &source);
+void parse_version(const std::string &release, int &major, int &minor);
+// The vermagic the running kernel's config implies (include/linux/vermagic.h).
+std::string vermagic_from_config(const std::string &release, const kernel_config &c);
+// Adds Module.symvers rows: vmlinux and loaded modules become symbols, the
+// other modules providers.
+result<void> add_symvers(target_kernel &t, const std::string &path);
+
+namespace detail {
+// Where the offline tree's pieces are: DIR/build resolved inside the
+// unpacked root when the symlink is absolute (dpkg -x keeps it so).
+std::string tree_build_dir(const std::string &kernel_dir);
+std::string tree_root(const std::string &kernel_dir);
+// Vermagic and struct module size from an in-tree module of the tree.
+void probe_tree_module(target_kernel &t, const std::string &kernel_dir);
+void read_config_files(target_kernel &t, const std::vector<std::string> &candidates);
+result<void> load_running(target_kernel &t, const target_options &opt);
+// The target's trusted keys: from the first kernel image of IMAGES that
+// exists, plus the certificate files (an unreadable one is an error).
+result<void> load_target_keys(target_kernel &t, const std::vector<std::string> &images,
+			      const std::vector<std::string> &cert_files);
+// The running kernel's .secondary_trusted_keys (or .builtin_trusted_keys):
+// how many asymmetric keys it holds that are not among t.keys; -errno when
+// it cannot be read.
+result<std::size_t> keys_beyond(const target_kernel &t);
+} // namespace detail
+
+} // namespace kt

@@ -1,0 +1,175 @@
+// The running kernel as a target: uname, /proc, /sys and /lib/modules.
+#include "kmod-trace/kernel/target_kernel.h"
+
+#include <bpf/btf.h>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <sys/utsname.h>
+
+namespace fs = std::filesystem;
+
+namespace kt::detail {
+
+namespace {
+
+struct btf_owner {
+	void operator()(struct btf *b) const { btf__free(b); }
+};
+
+std::string first_line(const std::string &path)
+{
+	std::ifstream in(path);
+	std::string line;
+	std::getline(in, line);
+	return line;
+}
+
+// sizeof(struct module) from the kernel's own BTF.
+void module_size_from_btf(target_kernel &t)
+{
+	std::unique_ptr<struct btf, btf_owner> b(btf__load_vmlinux_btf());
+	if (!b)
+		return;
+	int id = btf__find_by_name_kind(b.get(), "module", BTF_KIND_STRUCT);
+	if (id <= 0)
+		return;
+	long long size = btf__resolve_size(b.get(), static_cast<unsigned>(id));
+	if (size <= 0)
+		return;
+	t.module_struct_size = static_cast<std::uint64_t>(size);
+	t.module_struct_from = "/sys/kernel/btf/vmlinux";
+}
+
+bool read_loaded(target_kernel &t)
+{
+	std::ifstream in("/proc/modules");
+	if (!in)
+		return false;
+	std::string line;
+	while (std::getline(in, line))
+		t.loaded.insert(line.substr(0, line.find(' ')));
+	return true;
+}
+
+// Exports that Module.symvers did not list (out-of-tree modules, or no
+// Module.symvers at all): their names and owners, but no CRC or licence.
+void read_kallsyms(target_kernel &t)
+{
+	std::ifstream in("/proc/kallsyms");
+	if (!in)
+		return;
+	constexpr std::string_view prefix = "__ksymtab_";
+	std::string line;
+	std::size_t added = 0;
+	while (std::getline(in, line)) {
+		// "ffffffff81000000 r __ksymtab_foo\t[module]"
+		auto sp = line.find(' ', line.find(' ') + 1);
+		if (sp == std::string::npos || line.compare(sp + 1, prefix.size(), prefix) != 0)
+			continue;
+		std::string rest = line.substr(sp + 1 + prefix.size());
+		std::string name = rest.substr(0, rest.find_first_of("\t "));
+		std::string owner = "vmlinux";
+		if (auto lb = rest.find('['); lb != std::string::npos)
+			owner = rest.substr(lb + 1, rest.find(']', lb) - lb - 1);
+		if (name.empty() || t.symbols.count(name))
+			continue;
+		kernel_export x;
+		x.owner = owner;
+		t.symbols.emplace(name, x);
+		t.providers.erase(name);
+		added++;
+	}
+	if (added > 0) {
+		t.symbols_known = true;
+		if (t.symbols_from.empty())
+			t.symbols_from = "/proc/kallsyms";
+		t.notes.push_back(std::to_string(added) + " exports known only from /proc/kallsyms: "
+				  "their CRCs, licences and namespaces are not checked");
+	}
+}
+
+std::string read_lockdown()
+{
+	std::string l = first_line("/sys/kernel/security/lockdown");
+	auto lb = l.find('['), rb = l.find(']');
+	if (lb == std::string::npos || rb == std::string::npos || rb < lb)
+		return "none";
+	return l.substr(lb + 1, rb - lb - 1);
+}
+
+// Keys the kernel trusts beyond its image's (MOK, keys added at run time)
+// make a signer missing from t.keys inconclusive.
+void check_keyrings(target_kernel &t)
+{
+	auto extra = keys_beyond(t);
+	if (!extra) {
+		t.keys_partial = true;
+		t.notes.push_back("the running kernel's trusted keyrings cannot be read (" +
+				  extra.err().message + "): a module signed with a key that is not "
+				  "built in is taken as trusted");
+	} else if (*extra > 0) {
+		t.keys_partial = true;
+		t.notes.push_back(std::to_string(*extra) + " key(s) in .secondary_trusted_keys are not "
+				  "among " + t.keys_from + ": a module signed with one of them is "
+				  "taken as trusted (give its certificate with --trusted-cert to verify it)");
+	}
+}
+
+} // namespace
+
+result<void> load_running(target_kernel &t, const target_options &opt)
+{
+	struct utsname u {};
+	if (uname(&u) != 0)
+		return make_error(errno, "uname failed");
+	t.running = true;
+	t.release = u.release;
+	parse_version(t.release, t.major, t.minor);
+	if (!read_loaded(t))
+		return make_error(ENOSYS, "the running kernel " + t.release +
+						  " has no loadable-module support (no /proc/modules); "
+						  "check an offline tree with --kernel-dir");
+	const std::string dir = "/lib/modules/" + t.release;
+	std::error_code ec;
+	const bool have_tree = fs::is_directory(dir, ec);
+	module_size_from_btf(t);
+	if (have_tree) {
+		std::uint64_t btf_size = t.module_struct_size;
+		std::string btf_from = t.module_struct_from;
+		probe_tree_module(t, dir);
+		if (btf_size) {
+			t.module_struct_size = btf_size;
+			t.module_struct_from = btf_from;
+		}
+	}
+	read_config_files(t, {"/boot/config-" + t.release, "/proc/config.gz", dir + "/build/.config"});
+	if (t.vermagic.empty() && t.config.known) {
+		t.vermagic = vermagic_from_config(t.release, t.config);
+		t.vermagic_from = t.config.source;
+	}
+	std::string symvers = opt.symvers;
+	for (const auto &c : {dir + "/build/Module.symvers", "/usr/src/linux-headers-" + t.release +
+								    "/Module.symvers"})
+		if (symvers.empty() && fs::exists(c, ec))
+			symvers = c;
+	if (!symvers.empty()) {
+		if (auto ok = add_symvers(t, symvers); !ok)
+			return ok.err();
+	}
+	read_kallsyms(t);
+	if (!t.symbols_known)
+		t.notes.push_back("neither Module.symvers nor /proc/kallsyms could be read: "
+				  "symbols are not checked");
+	std::string enforce = first_line("/sys/module/module/parameters/sig_enforce");
+	t.sig_enforce = opt.sig_enforce || enforce == "Y" || enforce == "1" || t.config.sig_force;
+	t.lockdown = read_lockdown();
+	if (auto ok = load_target_keys(t, {"/boot/vmlinuz-" + t.release}, opt.trusted_certs); !ok)
+		return ok.err();
+	if (t.keys)
+		check_keyrings(t);
+	return {};
+}
+
+} // namespace kt::detail

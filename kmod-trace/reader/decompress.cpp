@@ -1,0 +1,274 @@
+#include "kmod-trace/reader/decompress.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include <lzma.h>
+#include <zlib.h>
+#include <zstd.h>
+
+namespace kt {
+
+namespace {
+
+const unsigned char xz_magic[] = {0xfd, '7', 'z', 'X', 'Z', 0x00};
+const unsigned char zstd_magic[] = {0x28, 0xb5, 0x2f, 0xfd};
+const unsigned char gzip_magic[] = {0x1f, 0x8b};
+
+template <std::size_t N>
+bool starts_with(std::span<const unsigned char> b, const unsigned char (&magic)[N])
+{
+	return b.size() >= N && std::memcmp(b.data(), magic, N) == 0;
+}
+
+std::string size_text(std::size_t bytes)
+{
+	if (bytes % (1024 * 1024) == 0)
+		return std::to_string(bytes / (1024 * 1024)) + " MiB";
+	return std::to_string(bytes) + " bytes";
+}
+
+error too_big(const char *fmt, std::size_t limit)
+{
+	return make_error(EFBIG, std::string(fmt) + ": decompressed size exceeds the limit of " +
+					 size_text(limit));
+}
+
+// The output grows geometrically up to limit + 1 bytes, so that output of
+// exactly the limit and output beyond it can be told apart.
+class out_buffer {
+public:
+	out_buffer(std::size_t hint, std::size_t limit) : limit_(std::min(limit, max_limit))
+	{
+		buf_.resize(std::min(std::max<std::size_t>(hint, 4096), limit_ + 1));
+	}
+
+	// Makes room after `used` bytes; false once limit + 1 bytes are full.
+	bool make_room(std::size_t used)
+	{
+		if (used < buf_.size())
+			return true;
+		if (buf_.size() > limit_)
+			return false;
+		buf_.resize(std::min(limit_ + 1, buf_.size() * 2));
+		return true;
+	}
+
+	unsigned char *at(std::size_t used) { return buf_.data() + used; }
+	std::size_t room(std::size_t used) const { return buf_.size() - used; }
+	bool over(std::size_t used) const { return used > limit_; }
+
+	std::vector<unsigned char> take(std::size_t used)
+	{
+		buf_.resize(used);
+		buf_.shrink_to_fit();
+		return std::move(buf_);
+	}
+
+private:
+	static constexpr std::size_t max_limit = std::size_t(1) << 40;
+	std::size_t limit_;
+	std::vector<unsigned char> buf_;
+};
+
+std::size_t guess_size(std::span<const unsigned char> in)
+{
+	// Modules compress about 3:1; start a little above that.
+	return in.size() * 4;
+}
+
+const char *xz_reason(lzma_ret r)
+{
+	switch (r) {
+	case LZMA_MEM_ERROR: return "out of memory";
+	case LZMA_MEMLIMIT_ERROR: return "needs more memory than the decoder limit";
+	case LZMA_FORMAT_ERROR: return "not in xz format";
+	case LZMA_OPTIONS_ERROR: return "unsupported compression options";
+	case LZMA_DATA_ERROR: return "compressed data is corrupt";
+	case LZMA_BUF_ERROR: return "data is truncated";
+	default: return "internal decoder error";
+	}
+}
+
+struct lzma_owner {
+	lzma_stream s = LZMA_STREAM_INIT;
+	~lzma_owner() { lzma_end(&s); }
+};
+
+result<std::vector<unsigned char>> decode_xz(std::span<const unsigned char> in, std::size_t limit)
+{
+	lzma_owner z;
+	// Module xz streams use a 1 MiB dictionary; 256 MiB is far above any
+	// real preset and still keeps a hostile header from exhausting memory.
+	lzma_ret r = lzma_stream_decoder(&z.s, 256u << 20, LZMA_CONCATENATED);
+	if (r != LZMA_OK)
+		return make_error(r == LZMA_MEM_ERROR ? ENOMEM : EINVAL,
+				  std::string("xz: ") + xz_reason(r));
+	out_buffer out(guess_size(in), limit);
+	std::size_t used = 0;
+	z.s.next_in = in.data();
+	z.s.avail_in = in.size();
+	for (;;) {
+		if (!out.make_room(used))
+			return too_big("xz", limit);
+		z.s.next_out = out.at(used);
+		z.s.avail_out = out.room(used);
+		r = lzma_code(&z.s, LZMA_FINISH);
+		used = static_cast<std::size_t>(z.s.next_out - out.at(0));
+		if (r == LZMA_STREAM_END)
+			break;
+		if (r != LZMA_OK)
+			return make_error(r == LZMA_MEM_ERROR ? ENOMEM : EBADMSG,
+					  std::string("xz: ") + xz_reason(r));
+	}
+	if (out.over(used))
+		return too_big("xz", limit);
+	return out.take(used);
+}
+
+struct zstd_dctx_free {
+	void operator()(ZSTD_DCtx *d) const { ZSTD_freeDCtx(d); }
+};
+
+std::size_t zstd_hint(std::span<const unsigned char> in, std::size_t limit)
+{
+	unsigned long long n = ZSTD_getFrameContentSize(in.data(), in.size());
+	if (n == ZSTD_CONTENTSIZE_UNKNOWN || n == ZSTD_CONTENTSIZE_ERROR || n > limit)
+		return guess_size(in);
+	// One more byte than declared, so a frame that holds exactly what it
+	// declares finishes without a second allocation.
+	return static_cast<std::size_t>(n) + 1;
+}
+
+result<std::vector<unsigned char>> decode_zstd(std::span<const unsigned char> in, std::size_t limit)
+{
+	std::unique_ptr<ZSTD_DCtx, zstd_dctx_free> dctx(ZSTD_createDCtx());
+	if (!dctx)
+		return make_error(ENOMEM, "zstd: out of memory");
+	out_buffer out(zstd_hint(in, limit), limit);
+	ZSTD_inBuffer src{in.data(), in.size(), 0};
+	std::size_t used = 0;
+	std::size_t pending = 1;	// nonzero while a frame is unfinished
+	while (src.pos < src.size || pending != 0) {
+		if (!out.make_room(used))
+			return too_big("zstd", limit);
+		ZSTD_outBuffer dst{out.at(0), used + out.room(used), used};
+		std::size_t before_in = src.pos;
+		pending = ZSTD_decompressStream(dctx.get(), &dst, &src);
+		if (ZSTD_isError(pending))
+			return make_error(EBADMSG, std::string("zstd: ") + ZSTD_getErrorName(pending));
+		bool progress = src.pos != before_in || dst.pos != used;
+		used = dst.pos;
+		// Input used up, a frame still open and the output not full:
+		// the decoder is waiting for bytes that are not there.
+		if (pending != 0 && src.pos == src.size && !progress && dst.pos < dst.size)
+			return make_error(EBADMSG, "zstd: data is truncated");
+	}
+	if (out.over(used))
+		return too_big("zstd", limit);
+	return out.take(used);
+}
+
+struct zlib_owner {
+	z_stream s{};
+	bool live = false;
+	~zlib_owner()
+	{
+		if (live)
+			inflateEnd(&s);
+	}
+};
+
+std::size_t gzip_hint(std::span<const unsigned char> in, std::size_t limit)
+{
+	// The last four bytes are the size modulo 2^32 (ISIZE, RFC 1952).
+	if (in.size() < 18)
+		return guess_size(in);
+	const unsigned char *p = in.data() + in.size() - 4;
+	std::size_t n = p[0] | (p[1] << 8) | (p[2] << 16) | (std::size_t(p[3]) << 24);
+	return n > 0 && n <= limit ? n + 1 : guess_size(in);
+}
+
+result<std::vector<unsigned char>> decode_gzip(std::span<const unsigned char> in, std::size_t limit)
+{
+	zlib_owner z;
+	// 16 + MAX_WBITS: gzip wrapper only, as gzip(1) writes it.
+	if (inflateInit2(&z.s, 16 + MAX_WBITS) != Z_OK)
+		return make_error(ENOMEM, "gzip: out of memory");
+	z.live = true;
+	out_buffer out(gzip_hint(in, limit), limit);
+	std::size_t used = 0;
+	z.s.next_in = const_cast<Bytef *>(in.data());
+	z.s.avail_in = static_cast<uInt>(in.size());	// the caller caps input far below 4 GiB
+	for (;;) {
+		if (!out.make_room(used))
+			return too_big("gzip", limit);
+		std::size_t room = std::min<std::size_t>(out.room(used), 1u << 30);
+		z.s.next_out = out.at(used);
+		z.s.avail_out = static_cast<uInt>(room);
+		int r = inflate(&z.s, Z_NO_FLUSH);
+		used += room - z.s.avail_out;
+		if (r == Z_STREAM_END) {
+			if (z.s.avail_in == 0)
+				break;
+			// gzip(1) accepts concatenated members; so do we.
+			if (z.s.avail_in < 2 || z.s.next_in[0] != 0x1f || z.s.next_in[1] != 0x8b)
+				return make_error(EBADMSG, "gzip: trailing garbage after the compressed data");
+			inflateReset(&z.s);
+			continue;
+		}
+		if (r == Z_MEM_ERROR)
+			return make_error(ENOMEM, "gzip: out of memory");
+		if (r == Z_DATA_ERROR || r == Z_NEED_DICT || r == Z_STREAM_ERROR)
+			return make_error(EBADMSG, std::string("gzip: ") +
+							   (z.s.msg ? z.s.msg : "compressed data is corrupt"));
+		if (r == Z_BUF_ERROR && z.s.avail_in == 0)
+			return make_error(EBADMSG, "gzip: data is truncated");
+	}
+	if (out.over(used))
+		return too_big("gzip", limit);
+	return out.take(used);
+}
+
+} // namespace
+
+const char *compression_name(compression c)
+{
+	switch (c) {
+	case compression::xz: return "xz";
+	case compression::zstd: return "zstd";
+	case compression::gzip: return "gzip";
+	case compression::none: break;
+	}
+	return "none";
+}
+
+compression detect_compression(std::span<const unsigned char> bytes)
+{
+	if (starts_with(bytes, xz_magic))
+		return compression::xz;
+	if (starts_with(bytes, zstd_magic))
+		return compression::zstd;
+	if (starts_with(bytes, gzip_magic))
+		return compression::gzip;
+	return compression::none;
+}
+
+result<std::vector<unsigned char>> decompress(compression format,
+					      std::span<const unsigned char> in,
+					      std::size_t max_out)
+{
+	switch (format) {
+	case compression::xz: return decode_xz(in, max_out);
+	case compression::zstd: return decode_zstd(in, max_out);
+	case compression::gzip: return decode_gzip(in, max_out);
+	case compression::none: break;
+	}
+	if (in.size() > max_out)
+		return make_error(EFBIG, "size exceeds the limit of " + size_text(max_out));
+	return std::vector<unsigned char>(in.begin(), in.end());
+}
+
+} // namespace kt

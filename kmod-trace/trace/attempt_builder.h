@@ -1,0 +1,40 @@
+// Folds the tracer's raw events into attempt records. Pure: no BPF, no
+// syscalls, so the event logic is unit-tested without root.
+#pragma once
+
+#include "kmod-trace/trace/attempt.h"
+
+#include <functional>
+#include <map>
+#include <vector>
+
+struct kt_event;
+
+namespace kt {
+
+// "crc-itu-t.ko.xz" -> "crc_itu_t", as modprobe names modules.
+std::string module_name_from_file(const std::string &file);
+
+class attempt_builder {
+public:
+	// Takes one event as the ring buffer delivered it.
+	void add(const struct kt_event &ev);
+	// Attempts for which ready() holds leave the builder, in attempt order.
+	std::vector<attempt_record> take(const std::function<bool(const attempt_record &)> &ready);
+	std::vector<attempt_record> take_complete()
+	{
+		return take([](const attempt_record &a) { return a.complete; });
+	}
+	std::vector<attempt_record> take_all()
+	{
+		return take([](const attempt_record &) { return true; });
+	}
+	size_t open_count() const { return open_.size(); }
+
+private:
+	attempt_record &get(const struct kt_event &ev);
+	std::map<uint64_t, attempt_record> open_;
+	uint64_t released_max_ = 0;
+};
+
+} // namespace kt

@@ -1,0 +1,28 @@
+// Turns a failed attempt's traced data and its own kernel log lines into the
+// kernel's reason, with the same check codes as the pre-flight verdicts.
+#pragma once
+
+#include "kmod-trace/trace/attempt.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace kt {
+
+struct explain_context {
+	std::string release;	// the running kernel, for hints
+	std::string license;	// the module's licence, when the file was read
+	// The module exporting a symbol, or "" when none is known.
+	std::function<std::string(const std::string &symbol)> provider;
+	// Whether the running kernel exports the symbol at all.
+	std::function<bool(const std::string &symbol)> kernel_exports;
+	// CRCs, where they can be known: the module's from its __versions,
+	// the kernel's from its Module.symvers.
+	std::function<std::optional<uint32_t>(const std::string &symbol)> module_crc;
+	std::function<std::optional<uint32_t>(const std::string &symbol)> kernel_crc;
+};
+
+std::optional<failure_info> failure_explain(const attempt_record &a, const explain_context &ctx);
+
+} // namespace kt

@@ -1,0 +1,59 @@
+// The loader tracer: owns the loadtrace BPF skeleton and its ring buffer.
+// Attached on open, detached when destroyed; links are never pinned, so a
+// killed process leaves nothing attached.
+#pragma once
+
+#include "kmod-trace/trace/attempt.h"
+#include "kmod-trace/trace/probe_select.h"
+#include "kmod-trace/util/result.h"
+
+#include <functional>
+#include <memory>
+#include <sys/types.h>
+#include <vector>
+
+namespace kt {
+
+struct trace_options {
+	pid_t tgid = 0;			// trace only this process; 0 = every process
+	uint32_t ringbuf_bytes = 0;	// 0 = the BPF object's default
+	bool verbose = false;		// libbpf's debug log to stderr
+	bool resolve_calls = false;	// probe every resolve_symbol() call
+};
+
+class tracer {
+public:
+	// Probes the kernel, then opens, loads and attaches the programs.
+	static result<std::unique_ptr<tracer>> open(const trace_options &opts);
+	~tracer();
+	tracer(const tracer &) = delete;
+	tracer &operator=(const tracer &) = delete;
+
+	// Consumes ready events, waiting up to timeout_ms for the first.
+	result<int> poll(int timeout_ms);
+	std::vector<attempt_record> take(const std::function<bool(const attempt_record &)> &ready);
+	size_t open_attempts() const;
+	uint64_t lost_events() const;
+	// How each kernel function is probed on this kernel.
+	const std::vector<probe_choice> &probes() const;
+	bool probed(const std::string &function) const;
+	// Milliseconds from open() to all probes attached, and its stages.
+	double attach_ms() const { return attach_ms_; }
+	struct stage_times {
+		double probe_ms = 0, load_ms = 0, attach_ms = 0;
+	};
+	const stage_times &stages() const { return stages_; }
+
+	struct impl;
+
+private:
+	explicit tracer(std::unique_ptr<impl> p);
+	std::unique_ptr<impl> p_;
+	double attach_ms_ = 0;
+	stage_times stages_;
+};
+
+// CLOCK_MONOTONIC now, in the tracer's time base.
+uint64_t monotonic_ns();
+
+} // namespace kt
