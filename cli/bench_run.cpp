@@ -10,6 +10,7 @@
 #include "kmod-trace/kernel/module_loader.h"
 #include "kmod-trace/crypto/sha256.h"
 #include "kmod-trace/trace/tracer.h"
+#include "kmod-trace/util/module_name.h"
 #include "kmod-trace/util/version.h"
 
 #include <csignal>
@@ -98,7 +99,7 @@ kt::result<prepared> prepare(const bench_config &cfg)
 	if (!digest)
 		return make_error(EINVAL, digest.err().message);
 	prepared p;
-	p.meta.name = module_name_for(cfg.path, info->get("name"));
+	p.meta.name = module_name(cfg.path, info->get("name"));
 	p.meta.path = cfg.path;
 	p.meta.sha256 = *digest;
 	p.meta.size = f->file_size;

@@ -1,5 +1,7 @@
 #include "cli/doctor_scan.h"
 
+#include "kmod-trace/util/module_name.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -13,16 +15,6 @@ namespace fs = std::filesystem;
 
 namespace kt::cli {
 
-namespace {
-
-bool is_module_name(const std::string &n)
-{
-	return n.ends_with(".ko") || n.ends_with(".ko.xz") || n.ends_with(".ko.zst") ||
-	       n.ends_with(".ko.gz");
-}
-
-} // namespace
-
 std::vector<std::string> modules_below(const std::string &dir)
 {
 	std::vector<std::string> out;
@@ -30,7 +22,7 @@ std::vector<std::string> modules_below(const std::string &dir)
 	auto opts = fs::directory_options::skip_permission_denied;
 	for (fs::recursive_directory_iterator it(dir, opts, ec), end; !ec && it != end;
 	     it.increment(ec)) {
-		if (it->is_regular_file(ec) && is_module_name(it->path().filename().string()))
+		if (it->is_regular_file(ec) && has_module_extension(it->path().filename().string()))
 			out.push_back(it->path().string());
 	}
 	std::sort(out.begin(), out.end());

@@ -3,6 +3,7 @@
 #include "kmod-trace/reader/doctor_read.h"
 #include "kmod-trace/reader/module_file.h"
 #include "kmod-trace/reader/module_signature.h"
+#include "kmod-trace/util/module_name.h"
 
 #include <algorithm>
 #include <elf.h>
@@ -28,24 +29,7 @@ void finish_taints(detail::doctor_run &r)
 	}
 }
 
-std::string base_name(const std::string &path)
-{
-	auto slash = path.rfind('/');
-	std::string n = slash == std::string::npos ? path : path.substr(slash + 1);
-	return n.substr(0, n.find('.'));
-}
-
 } // namespace
-
-const char *severity_name(severity s)
-{
-	switch (s) {
-	case severity::error: return "error";
-	case severity::warning: return "warning";
-	case severity::info: break;
-	}
-	return "info";
-}
 
 const std::vector<std::string> &verdict_codes()
 {
@@ -83,11 +67,6 @@ void doctor_run::taint(char flag, std::string why)
 	auto &slot = taint_why[static_cast<std::size_t>(flag - 'A')];
 	if (slot.empty())
 		slot = std::move(why);
-}
-
-std::string headers_hint(const target_kernel &t)
-{
-	return "build against linux-headers-" + (t.release.empty() ? "$(uname -r)" : t.release);
 }
 
 bool license_is_gpl_compatible(const std::string &l)
@@ -132,9 +111,7 @@ doctor_report diagnose_image(std::span<const unsigned char> image, const std::st
 	auto info = parse_module(image);
 	if (!info)
 		return invalid(info.err().message);
-	report.name = info->get("name");
-	if (report.name.empty())
-		report.name = base_name(path);
+	report.name = module_name(path, info->get("name"));
 	report.exports = info->exports;
 	detail::doctor_run r{target, *info, report};
 	bool ok = detail::check_elf(r) && detail::check_module_layout(r) &&

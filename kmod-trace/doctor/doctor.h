@@ -6,6 +6,7 @@
 
 #include "kmod-trace/reader/elf_module.h"
 #include "kmod-trace/reader/module_signature.h"
+#include "kmod-trace/kernel/finding.h"
 #include "kmod-trace/kernel/target_kernel.h"
 
 #include <span>
@@ -13,19 +14,6 @@
 #include <vector>
 
 namespace kt {
-
-enum class severity { error, warning, info };
-
-const char *severity_name(severity s);	// "error", "warning", "info"
-
-struct finding {
-	std::string check;	// a verdict code, or taint / unknown-parameter / ...
-	severity level = severity::error;
-	std::string symbol;
-	std::string provider;	// the module that exports symbol, when known
-	std::string message;
-	std::string hint;	// the concrete fix
-};
 
 struct doctor_report {
 	std::string path;
@@ -73,7 +61,6 @@ struct doctor_run {
 };
 
 bool license_is_gpl_compatible(const std::string &license);
-std::string headers_hint(const target_kernel &t);
 // "0x1234abcd": CRCs as the kernel prints them.
 std::string hex32(std::uint64_t v);
 

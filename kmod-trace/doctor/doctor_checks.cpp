@@ -151,13 +151,13 @@ bool check_elf(doctor_run &r)
 		if (r.target.checks_module_size()) {
 			r.fail("layout-mismatch", -ENOEXEC,
 			       msg + ": the section size must match the kernel's struct module size",
-			       headers_hint(r.target));
+			       headers_hint(r.target.release));
 			return false;
 		}
 		r.warn("struct-module-size",
 		       msg + "; this kernel does not check it, and the module would use a "
 			     "struct module of the wrong shape",
-		       headers_hint(r.target));
+		       headers_hint(r.target.release));
 	}
 	return true;
 }
@@ -171,7 +171,7 @@ bool check_module_layout(doctor_run &r)
 			r.fail("layout-mismatch", -ENOEXEC,
 			       "no __versions section: module_layout cannot be checked and the kernel "
 			       "does not allow forced loads",
-			       headers_hint(r.target), "module_layout", "vmlinux");
+			       headers_hint(r.target.release), "module_layout", "vmlinux");
 			return false;
 		}
 		r.warn("no-versions", "no __versions section: the kernel loads it unchecked (forced)",
@@ -179,17 +179,17 @@ bool check_module_layout(doctor_run &r)
 		r.taint('F', "module_layout: no symbol versions, loaded by force");
 		return true;
 	}
-	auto it = r.target.symbols.find("module_layout");
+	const auto kernel_crc = r.target.crc("module_layout");
 	for (const auto &v : r.info.versions) {
 		if (v.name != "module_layout")
 			continue;
-		if (it == r.target.symbols.end() || !it->second.has_crc)
+		if (!kernel_crc)
 			return true;
-		if (v.crc != it->second.crc) {
+		if (v.crc != *kernel_crc) {
 			r.fail("layout-mismatch", -ENOEXEC,
 			       "disagrees about version of symbol module_layout (module " + hex32(v.crc) +
-				       ", kernel " + hex32(it->second.crc) + ")",
-			       headers_hint(r.target), "module_layout", "vmlinux");
+				       ", kernel " + hex32(*kernel_crc) + ")",
+			       headers_hint(r.target.release), "module_layout", "vmlinux");
 			return false;
 		}
 		return true;
@@ -205,7 +205,7 @@ bool check_modinfo(doctor_run &r)
 					   [](const modinfo_entry &e) { return e.key == "vermagic"; });
 	if (!has_magic) {
 		if (!r.target.config.force_load) {
-			r.fail("vermagic-mismatch", -ENOEXEC, "no vermagic in .modinfo", headers_hint(r.target));
+			r.fail("vermagic-mismatch", -ENOEXEC, "no vermagic in .modinfo", headers_hint(r.target.release));
 			return false;
 		}
 		r.taint('F', "bad vermagic: none in .modinfo, loaded by force");
@@ -214,7 +214,7 @@ bool check_modinfo(doctor_run &r)
 	} else if (!same_magic(magic, r.target.vermagic, i.has_versions)) {
 		r.fail("vermagic-mismatch", -ENOEXEC,
 		       "version magic '" + magic + "' should be '" + r.target.vermagic + "'",
-		       headers_hint(r.target));
+		       headers_hint(r.target.release));
 		return false;
 	}
 	std::string license = i.get("license");
@@ -242,7 +242,7 @@ bool check_not_loaded(doctor_run &r)
 	if (!r.target.running || !r.target.loaded.count(r.report.name))
 		return true;
 	r.fail("already-loaded", -EEXIST, r.report.name + " is already loaded",
-	       "unload it first: kmod-trace unload " + r.report.name);
+	       already_loaded_hint(r.report.name));
 	return false;
 }
 

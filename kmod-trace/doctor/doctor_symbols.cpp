@@ -49,52 +49,43 @@ bool imports_namespace(const module_info &i, const std::string &ns)
 	return std::find(all.begin(), all.end(), ns) != all.end();
 }
 
-using export_it = decltype(target_kernel::symbols)::const_iterator;
-
-// resolve_symbol() for one name, IT its lookup: an empty check when it binds.
-symbol_failure resolve(doctor_run &r, const imported_symbol &imp, export_it it)
+// resolve_symbol() for one name, X its export (null when none binds): an
+// empty check when it binds.
+symbol_failure resolve(doctor_run &r, const imported_symbol &imp, const kernel_export *x)
 {
 	const auto &t = r.target;
 	// find_symbol() skips GPL-only exports for a proprietary module.
-	bool found = it != t.symbols.end() && !(r.proprietary && it->second.gpl_only);
+	bool found = x && !(r.proprietary && x->gpl_only);
 	if (!found) {
 		if (imp.weak || imp.name == "_GLOBAL_OFFSET_TABLE_")
 			return {};
-		if (it != t.symbols.end()) {
+		if (x) {
 			std::string lic = r.info.get("license");
 			return {"gpl-only-symbol", -ENOENT,
 				"Unknown symbol " + imp.name + " (err -2): it is exported GPL-only, and "
 				"the licence '" + lic + "' is not GPL-compatible",
-				imp.name + " is GPL-only and the licence '" + lic +
-					"' is not GPL-compatible: license the module GPL-compatibly "
-					"or stop using " + imp.name,
-				it->second.owner};
+				gpl_only_hint(imp.name, lic), x->owner};
 		}
-		auto p = t.providers.find(imp.name);
-		std::string prov = p == t.providers.end() ? "" : p->second;
+		std::string prov = t.provider(imp.name);
 		return {"unknown-symbol", -ENOENT, "Unknown symbol " + imp.name + " (err -2)" +
 			(prov.empty() ? "" : ": exported by " + prov + ", which is not loaded"),
 			unknown_hint(imp.name, prov), prov};
 	}
-	const kernel_export &x = it->second;
 	std::string msg;
-	if (!versions_agree(r, imp.name, x, msg)) {
+	if (!versions_agree(r, imp.name, *x, msg)) {
 		if (msg.empty())
 			msg = "no symbol versions and the kernel does not allow forced loads";
-		std::string hint = x.owner == "vmlinux"
-			? headers_hint(t)
-			: "rebuild against the " + x.owner + " that the kernel has, or load the matching " + x.owner;
-		return {"symbol-version-mismatch", -EINVAL, msg, hint, x.owner};
+		return {"symbol-version-mismatch", -EINVAL, msg, symbol_version_hint(x->owner, t.release),
+			x->owner};
 	}
-	if (!x.ns.empty() && !imports_namespace(r.info, x.ns)) {
-		std::string m = "module uses symbol " + imp.name + " from namespace " + x.ns +
+	if (!x->ns.empty() && !imports_namespace(r.info, x->ns)) {
+		std::string m = "module uses symbol " + imp.name + " from namespace " + x->ns +
 				", but does not import it";
 		if (t.config.allow_missing_ns) {
-			r.warn("namespace-not-imported", m, "add MODULE_IMPORT_NS(" + x.ns + ")");
+			r.warn("namespace-not-imported", m, "add MODULE_IMPORT_NS(" + x->ns + ")");
 			return {};
 		}
-		return {"namespace-not-imported", -EINVAL, m,
-			"add MODULE_IMPORT_NS(" + x.ns + ") to the module's source", x.owner};
+		return {"namespace-not-imported", -EINVAL, m, import_ns_hint(x->ns), x->owner};
 	}
 	return {};
 }
@@ -111,10 +102,10 @@ bool check_symbols(doctor_run &r)
 	bool failed = false;
 	std::size_t unchecked = 0;
 	for (const auto &imp : r.info.imports) {
-		auto it = r.target.symbols.find(imp.name);
-		if (it != r.target.symbols.end() && !it->second.has_crc)
+		const kernel_export *x = r.target.find_export(imp.name);
+		if (x && !x->has_crc)
 			unchecked++;
-		symbol_failure f = resolve(r, imp, it);
+		symbol_failure f = resolve(r, imp, x);
 		if (f.check.empty())
 			continue;
 		r.report.findings.push_back({f.check, severity::error, imp.name, f.provider, f.message,

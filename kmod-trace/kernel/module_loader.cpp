@@ -1,5 +1,7 @@
 #include "kmod-trace/kernel/module_loader.h"
 
+#include "kmod-trace/util/module_name.h"
+
 #include <libkmod.h>
 
 #include <cstring>
@@ -62,14 +64,7 @@ result<mod_ptr> module_from_path(kmod_ctx *ctx, const std::string &path)
 
 bool looks_like_path(const std::string &module)
 {
-	if (module.find('/') != std::string::npos)
-		return true;
-	for (const char *ext : {".ko", ".ko.xz", ".ko.zst", ".ko.gz"}) {
-		size_t n = std::strlen(ext);
-		if (module.size() > n && module.compare(module.size() - n, n, ext) == 0)
-			return true;
-	}
-	return false;
+	return module.find('/') != std::string::npos || has_module_extension(module);
 }
 
 result<load_outcome> module_load(const load_request &req)

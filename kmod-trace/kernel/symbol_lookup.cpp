@@ -1,30 +1,34 @@
 #include "kmod-trace/kernel/symbol_lookup.h"
 
+#include "kmod-trace/kernel/module_loader.h"
 #include "kmod-trace/reader/elf_module.h"
 #include "kmod-trace/reader/module_file.h"
-#include "kmod-trace/kernel/module_loader.h"
-#include "kmod-trace/reader/symvers.h"
+#include "kmod-trace/util/module_name.h"
 
 #include <dirent.h>
-#include <fstream>
 #include <memory>
-#include <sys/utsname.h>
 
 namespace kt {
 
-namespace {
-
-bool is_module_file(const std::string &n)
+symbol_lookup::symbol_lookup(std::string dir, target_loader load)
+	: dir_(std::move(dir)), load_(std::move(load))
 {
-	for (const char *ext : {".ko", ".ko.xz", ".ko.zst", ".ko.gz"}) {
-		std::string e = ext;
-		if (n.size() > e.size() && n.compare(n.size() - e.size(), e.size(), e) == 0)
-			return true;
-	}
-	return false;
+	if (!load_)
+		load_ = [] {
+			target_options o;
+			o.symbols_only = true;
+			return load_target(o);
+		};
 }
 
-} // namespace
+const target_kernel &symbol_lookup::target()
+{
+	if (!target_) {
+		auto t = load_();
+		target_ = t ? std::move(*t) : target_kernel{};
+	}
+	return *target_;
+}
 
 void symbol_lookup::scan_dir()
 {
@@ -39,7 +43,7 @@ void symbol_lookup::scan_dir()
 		return;
 	while (dirent *e = readdir(d.get())) {
 		std::string n = e->d_name;
-		if (!is_module_file(n))
+		if (!has_module_extension(n))
 			continue;
 		auto f = read_module_file(dir_ + "/" + n);
 		if (!f)
@@ -47,15 +51,19 @@ void symbol_lookup::scan_dir()
 		auto info = parse_module(f->image);
 		if (!info)
 			continue;
-		std::string name = info->get("name");
+		std::string name = module_name(n, info->get("name"));
 		for (const auto &x : info->exports)
-			dir_exports_.emplace(x.name, name.empty() ? n : name);
+			dir_exports_.emplace(x.name, name);
 	}
 }
 
 std::string symbol_lookup::provider(const std::string &symbol)
 {
-	std::string p = module_for_symbol(symbol);
+	std::string p = target().provider(symbol);
+	if (p == "vmlinux")
+		return "";	// no module to load or rebuild
+	if (p.empty())
+		p = module_for_symbol(symbol);
 	if (!p.empty())
 		return p;
 	if (!dir_scanned_)
@@ -66,42 +74,12 @@ std::string symbol_lookup::provider(const std::string &symbol)
 
 bool symbol_lookup::kernel_exports(const std::string &symbol)
 {
-	if (!kallsyms_read_) {
-		kallsyms_read_ = true;
-		std::ifstream in("/proc/kallsyms");
-		std::string addr, type, name, rest;
-		while (in >> addr >> type >> name) {
-			if (in.peek() != '\n')
-				std::getline(in, rest);	// a module's symbol
-			else
-				kallsyms_.insert(name);
-		}
-	}
-	return kallsyms_.count(symbol) > 0 || kallsyms_.count("__ksymtab_" + symbol) > 0;
+	return target().find_export(symbol) != nullptr;
 }
 
 std::optional<uint32_t> symbol_lookup::kernel_crc(const std::string &symbol)
 {
-	if (!symvers_read_) {
-		symvers_read_ = true;
-		struct utsname u;
-		if (uname(&u) == 0) {
-			const std::string rel = u.release;
-			for (const std::string &p : {"/lib/modules/" + rel + "/build/Module.symvers",
-						     "/usr/src/linux-headers-" + rel + "/Module.symvers"}) {
-				auto sv = read_symvers(p);
-				if (!sv)
-					continue;
-				for (const auto &e : sv->entries)
-					kernel_crcs_.emplace(e.symbol, e.crc);
-				break;
-			}
-		}
-	}
-	auto it = kernel_crcs_.find(symbol);
-	if (it == kernel_crcs_.end())
-		return std::nullopt;
-	return it->second;
+	return target().crc(symbol);
 }
 
 } // namespace kt

@@ -1,37 +1,45 @@
-// Who exports a symbol: the module index (modules.symbols, through
-// libkmod), the .ko files beside a module, and the running kernel.
+// The tracer's view of the target kernel, for explaining a refused load.
+// The facts come from the one model (target_kernel: the running kernel's
+// export tables, read on the first question, so a load that succeeds never
+// pays for them); a load adds two places to look for a symbol's exporter:
+// the module index (modules.symbols, through libkmod) and the module files
+// beside the one loaded.
 #pragma once
 
+#include "kmod-trace/kernel/target_kernel.h"
+
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
-#include <unordered_set>
 
 namespace kt {
 
 class symbol_lookup {
 public:
-	// dir: a folder of .ko files to search as well ("" for none).
-	explicit symbol_lookup(std::string dir) : dir_(std::move(dir)) {}
+	using target_loader = std::function<result<target_kernel>()>;
 
-	// The exporting module's name, or "".
+	// dir: a folder of .ko files to search as well ("" for none).
+	// load: the target (default: the running kernel's export tables).
+	explicit symbol_lookup(std::string dir, target_loader load = {});
+
+	// The exporting module's name, or "" (also for vmlinux's own exports).
 	std::string provider(const std::string &symbol);
-	// Whether the running kernel has the symbol (from /proc/kallsyms).
+	// Whether a module can bind to the symbol now (vmlinux or a loaded module).
 	bool kernel_exports(const std::string &symbol);
-	// The running kernel's CRC for the symbol, from its Module.symvers
-	// (/lib/modules/RELEASE/build or /usr/src/linux-headers-RELEASE).
+	// The kernel's CRC for the symbol, where its export table has one.
 	std::optional<uint32_t> kernel_crc(const std::string &symbol);
+	// The model itself, loaded once; empty (no facts) when it cannot be read.
+	const target_kernel &target();
 
 private:
 	std::string dir_;
+	target_loader load_;
+	std::optional<target_kernel> target_;
 	bool dir_scanned_ = false;
 	std::map<std::string, std::string> dir_exports_;
-	bool kallsyms_read_ = false;
-	std::unordered_set<std::string> kallsyms_;
 	void scan_dir();
-	bool symvers_read_ = false;
-	std::map<std::string, uint32_t> kernel_crcs_;
 };
 
 } // namespace kt

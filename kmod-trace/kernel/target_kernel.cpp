@@ -4,6 +4,7 @@
 #include "kmod-trace/reader/elf_module.h"
 #include "kmod-trace/reader/module_file.h"
 #include "kmod-trace/reader/symvers.h"
+#include "kmod-trace/util/module_name.h"
 
 #include <filesystem>
 #include <fstream>
@@ -23,12 +24,6 @@ std::string read_text(const std::string &path)
 	std::ostringstream ss;
 	ss << in.rdbuf();
 	return ss.str();
-}
-
-bool is_module_name(const std::string &n)
-{
-	return n.ends_with(".ko") || n.ends_with(".ko.xz") || n.ends_with(".ko.zst") ||
-	       n.ends_with(".ko.gz");
 }
 
 std::string first_word(const std::string &s)
@@ -81,6 +76,28 @@ result<void> load_offline(target_kernel &t, const target_options &opt)
 }
 
 } // namespace
+
+const kernel_export *target_kernel::find_export(const std::string &symbol) const
+{
+	auto it = symbols.find(symbol);
+	return it == symbols.end() ? nullptr : &it->second;
+}
+
+std::string target_kernel::provider(const std::string &symbol) const
+{
+	if (const kernel_export *x = find_export(symbol))
+		return x->owner;
+	auto it = providers.find(symbol);
+	return it == providers.end() ? std::string() : it->second;
+}
+
+std::optional<std::uint32_t> target_kernel::crc(const std::string &symbol) const
+{
+	const kernel_export *x = find_export(symbol);
+	if (!x || !x->has_crc)
+		return std::nullopt;
+	return x->crc;
+}
 
 void parse_version(const std::string &release, int &major, int &minor)
 {
@@ -192,7 +209,7 @@ void probe_tree_module(target_kernel &t, const std::string &kernel_dir)
 	auto opts = fs::directory_options::skip_permission_denied;
 	for (fs::recursive_directory_iterator it(base, opts, ec), end; !ec && it != end;
 	     it.increment(ec)) {
-		if (!it->is_regular_file(ec) || !is_module_name(it->path().filename().string()))
+		if (!it->is_regular_file(ec) || !has_module_extension(it->path().filename().string()))
 			continue;
 		if (++tries > 8)
 			break;

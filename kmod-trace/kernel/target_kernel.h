@@ -1,12 +1,15 @@
-// The kernel that doctor predicts for: the running one, or an offline tree
-// in the /lib/modules/<release> layout. Everything the load checks compare
-// against is gathered here once and shared by every module checked.
+// The kernel that doctor predicts for and whose refusals the tracer
+// explains: the running one, or an offline tree in the /lib/modules/<release>
+// layout. Everything the load checks compare against is gathered here once
+// and shared by every module checked; the symbol lookups below are the one
+// place both ask who exports a symbol and with which CRC.
 #pragma once
 
 #include "kmod-trace/util/result.h"
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -66,6 +69,15 @@ struct target_kernel {
 	// missing from `keys` may then still be trusted.
 	bool keys_partial = false;
 
+	// An export a module can bind to now (vmlinux or a loaded module), or
+	// null: what the kernel's find_symbol() searches.
+	const kernel_export *find_export(const std::string &symbol) const;
+	// The module exporting the symbol: the owner of a bindable export,
+	// else a module of the tree that is not loaded; "" when neither.
+	std::string provider(const std::string &symbol) const;
+	// A bindable export's CRC, when the export table gave one.
+	std::optional<std::uint32_t> crc(const std::string &symbol) const;
+
 	// 6.4 moved the struct module size check into elf_validity_check,
 	// ahead of every symbol version; older kernels do not check it.
 	bool checks_module_size() const { return major > 6 || (major == 6 && minor >= 4); }
@@ -76,6 +88,10 @@ struct target_options {
 	std::string symvers;		// Module.symvers to use instead of the tree's
 	bool sig_enforce = false;	// model module.sig_enforce=1
 	std::vector<std::string> trusted_certs;	// PEM or DER files the kernel also trusts
+	// Only the release, the loaded modules and the export tables (the
+	// running kernel): what explaining a refused symbol needs, without
+	// the kernel image, BTF, config or keys.
+	bool symbols_only = false;
 };
 
 // Errors: -ENOENT / -ENOTDIR for a kernel dir, Module.symvers or

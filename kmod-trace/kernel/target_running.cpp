@@ -117,6 +117,51 @@ void check_keyrings(target_kernel &t)
 	}
 }
 
+// sizeof(struct module), the vermagic and the config: BTF first, then an
+// in-tree module of /lib/modules/RELEASE, then the config file.
+void read_layout(target_kernel &t)
+{
+	const std::string dir = "/lib/modules/" + t.release;
+	std::error_code ec;
+	module_size_from_btf(t);
+	if (fs::is_directory(dir, ec)) {
+		std::uint64_t btf_size = t.module_struct_size;
+		std::string btf_from = t.module_struct_from;
+		probe_tree_module(t, dir);
+		if (btf_size) {
+			t.module_struct_size = btf_size;
+			t.module_struct_from = btf_from;
+		}
+	}
+	read_config_files(t, {"/boot/config-" + t.release, "/proc/config.gz", dir + "/build/.config"});
+	if (t.vermagic.empty() && t.config.known) {
+		t.vermagic = vermagic_from_config(t.release, t.config);
+		t.vermagic_from = t.config.source;
+	}
+}
+
+// The export tables: Module.symvers (CRCs, licences, namespaces), then
+// /proc/kallsyms for the exports it does not list.
+result<void> read_exports(target_kernel &t, const target_options &opt)
+{
+	const std::string dir = "/lib/modules/" + t.release;
+	std::error_code ec;
+	std::string symvers = opt.symvers;
+	for (const auto &c : {dir + "/build/Module.symvers", "/usr/src/linux-headers-" + t.release +
+								    "/Module.symvers"})
+		if (symvers.empty() && fs::exists(c, ec))
+			symvers = c;
+	if (!symvers.empty()) {
+		if (auto ok = add_symvers(t, symvers); !ok)
+			return ok.err();
+	}
+	read_kallsyms(t);
+	if (!t.symbols_known)
+		t.notes.push_back("neither Module.symvers nor /proc/kallsyms could be read: "
+				  "symbols are not checked");
+	return {};
+}
+
 } // namespace
 
 result<void> load_running(target_kernel &t, const target_options &opt)
@@ -131,37 +176,10 @@ result<void> load_running(target_kernel &t, const target_options &opt)
 		return make_error(ENOSYS, "the running kernel " + t.release +
 						  " has no loadable-module support (no /proc/modules); "
 						  "check an offline tree with --kernel-dir");
-	const std::string dir = "/lib/modules/" + t.release;
-	std::error_code ec;
-	const bool have_tree = fs::is_directory(dir, ec);
-	module_size_from_btf(t);
-	if (have_tree) {
-		std::uint64_t btf_size = t.module_struct_size;
-		std::string btf_from = t.module_struct_from;
-		probe_tree_module(t, dir);
-		if (btf_size) {
-			t.module_struct_size = btf_size;
-			t.module_struct_from = btf_from;
-		}
-	}
-	read_config_files(t, {"/boot/config-" + t.release, "/proc/config.gz", dir + "/build/.config"});
-	if (t.vermagic.empty() && t.config.known) {
-		t.vermagic = vermagic_from_config(t.release, t.config);
-		t.vermagic_from = t.config.source;
-	}
-	std::string symvers = opt.symvers;
-	for (const auto &c : {dir + "/build/Module.symvers", "/usr/src/linux-headers-" + t.release +
-								    "/Module.symvers"})
-		if (symvers.empty() && fs::exists(c, ec))
-			symvers = c;
-	if (!symvers.empty()) {
-		if (auto ok = add_symvers(t, symvers); !ok)
-			return ok.err();
-	}
-	read_kallsyms(t);
-	if (!t.symbols_known)
-		t.notes.push_back("neither Module.symvers nor /proc/kallsyms could be read: "
-				  "symbols are not checked");
+	if (!opt.symbols_only)
+		read_layout(t);
+	if (auto ok = read_exports(t, opt); !ok || opt.symbols_only)
+		return ok;
 	std::string enforce = first_line("/sys/module/module/parameters/sig_enforce");
 	t.sig_enforce = opt.sig_enforce || enforce == "Y" || enforce == "1" || t.config.sig_force;
 	t.lockdown = read_lockdown();

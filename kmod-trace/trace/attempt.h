@@ -2,6 +2,8 @@
 // BPF events.
 #pragma once
 
+#include "kmod-trace/kernel/finding.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,15 +35,6 @@ struct symbol_failure {
 	int64_t error = 0;	// -ENOENT missing, -EINVAL version or namespace
 };
 
-// Why a load failed, in the words of the pre-flight checks.
-struct failure_info {
-	std::string check;	// vermagic-mismatch, unknown-symbol, init-failed, ...
-	std::string symbol;
-	std::string provider;
-	std::string message;
-	std::string hint;
-};
-
 struct attempt_record {
 	uint64_t attempt = 0;
 	std::string op = "load";	// or "unload"
@@ -60,7 +53,7 @@ struct attempt_record {
 	std::optional<module_memory> memory;
 	std::vector<symbol_failure> symbol_failures;
 	std::vector<std::string> log;	// kernel log lines this attempt printed
-	std::optional<failure_info> failure;
+	std::optional<finding> failure;	// why the load failed, as doctor words it
 
 	const phase_run *phase(const std::string &name) const;
 };

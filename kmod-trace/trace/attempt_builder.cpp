@@ -1,5 +1,7 @@
 #include "kmod-trace/trace/attempt_builder.h"
 
+#include "kmod-trace/util/module_name.h"
+
 #include <linux/types.h>
 
 #include "bpf/loadtrace.h"
@@ -81,15 +83,6 @@ static void symbols_from_log(attempt_record &a)
 	}
 }
 
-std::string module_name_from_file(const std::string &file)
-{
-	std::string n = file.substr(0, file.find(".ko"));
-	for (auto &c : n)
-		if (c == '-')
-			c = '_';
-	return n;
-}
-
 attempt_record &attempt_builder::get(const kt_event &ev)
 {
 	auto [it, fresh] = open_.try_emplace(ev.attempt);
@@ -158,7 +151,7 @@ std::vector<attempt_record> attempt_builder::take(const std::function<bool(const
 	}
 	for (auto &a : out) {
 		if (a.module.empty() && !a.file.empty())
-			a.module = module_name_from_file(a.file);
+			a.module = module_name_from_path(a.file);
 		symbols_from_log(a);
 	}
 	for (auto &a : out)

@@ -12,9 +12,6 @@ struct kt_event;
 
 namespace kt {
 
-// "crc-itu-t.ko.xz" -> "crc_itu_t", as modprobe names modules.
-std::string module_name_from_file(const std::string &file);
-
 class attempt_builder {
 public:
 	// Takes one event as the ring buffer delivered it.

@@ -19,7 +19,7 @@ std::string json_text(const nlohmann::json &j, int indent)
 
 namespace {
 
-nlohmann::json failure_json(const std::optional<failure_info> &f)
+nlohmann::json failure_json(const std::optional<finding> &f)
 {
 	if (!f)
 		return nullptr;

@@ -32,15 +32,11 @@ bool find_log(const attempt_record &a, const std::regex &re, std::smatch &m, std
 	return false;
 }
 
-failure_info make(std::string check, std::string message, std::string hint,
-		  std::string symbol = "", std::string provider = "")
+finding make(std::string check, std::string message, std::string hint, std::string symbol = "",
+	     std::string provider = "")
 {
-	return {std::move(check), std::move(symbol), std::move(provider), std::move(message), std::move(hint)};
-}
-
-std::string headers_hint(const explain_context &ctx)
-{
-	return "build against linux-headers-" + (ctx.release.empty() ? std::string("$(uname -r)") : ctx.release);
+	return {std::move(check), severity::error, std::move(symbol), std::move(provider),
+		std::move(message), std::move(hint)};
 }
 
 // The symbol's exporter: the one its symbol failure already names, else
@@ -71,7 +67,7 @@ std::string crcs(const explain_context &ctx, const std::string &sym)
 	       crc_text(ctx.kernel_crc, sym) + ")";
 }
 
-std::optional<failure_info> from_log(const attempt_record &a, const explain_context &ctx)
+std::optional<finding> from_log(const attempt_record &a, const explain_context &ctx)
 {
 	std::smatch m;
 	std::string line;
@@ -82,29 +78,26 @@ std::optional<failure_info> from_log(const attempt_record &a, const explain_cont
 	static const std::regex param(R"(`([^']*)' invalid for parameter `([^']*)')");
 
 	if (find_log(a, vermagic, m, line))
-		return make("vermagic-mismatch", line, headers_hint(ctx));
+		return make("vermagic-mismatch", line, headers_hint(ctx.release));
 	if (find_log(a, this_module, m, line))
-		return make("layout-mismatch", line + " (struct module differs)", headers_hint(ctx));
+		return make("layout-mismatch", line + " (struct module differs)", headers_hint(ctx.release));
 	if (find_log(a, ns, m, line))
 		return make("namespace-not-imported", line,
-			    "add MODULE_IMPORT_NS(" + m[2].str() + ") to the module's source", m[1].str());
+			    import_ns_hint(m[2].str()), m[1].str());
 	if (find_log(a, crc, m, line)) {
 		std::string sym = m[1].str();
 		if (sym == "module_layout")
-			return make("layout-mismatch", line + crcs(ctx, sym), headers_hint(ctx), sym, "vmlinux");
+			return make("layout-mismatch", line + crcs(ctx, sym), headers_hint(ctx.release), sym, "vmlinux");
 		std::string prov = lookup(a, ctx, sym);
-		std::string hint = prov.empty() || prov == "vmlinux"
-			? headers_hint(ctx)
-			: "rebuild against the " + prov + " that the kernel has, or load the matching " + prov;
-		return make("symbol-version-mismatch", line + crcs(ctx, sym), hint, sym,
-			    prov.empty() ? "vmlinux" : prov);
+		return make("symbol-version-mismatch", line + crcs(ctx, sym),
+			    symbol_version_hint(prov, ctx.release), sym, prov.empty() ? "vmlinux" : prov);
 	}
 	if (find_log(a, param, m, line))
 		return make("invalid-parameter", line, "fix the value of parameter '" + m[2].str() + "'", "", "");
 	return std::nullopt;
 }
 
-std::optional<failure_info> unknown_symbol(const attempt_record &a, const explain_context &ctx)
+std::optional<finding> unknown_symbol(const attempt_record &a, const explain_context &ctx)
 {
 	static const std::regex unknown(R"(Unknown symbol (\S+) \(err (-?\d+)\))");
 	static const std::regex taint(R"(module license '([^']*)' taints kernel)");
@@ -127,14 +120,12 @@ std::optional<failure_info> unknown_symbol(const attempt_record &a, const explai
 	if (find_log(a, taint, m, tline))
 		license = m[1].str();
 	bool proprietary = !tline.empty();
+	std::string prov = lookup(a, ctx, sym);
 	if (proprietary && ctx.kernel_exports && ctx.kernel_exports(sym))
 		return make("gpl-only-symbol",
 			    "Unknown symbol " + sym + more + ": it is exported GPL-only, and the licence '" +
 				    license + "' is not GPL-compatible",
-			    sym + " is GPL-only and the licence '" + license +
-				    "' is not GPL-compatible: license the module GPL-compatibly or stop using " + sym,
-			    sym, "vmlinux");
-	std::string prov = lookup(a, ctx, sym);
+			    gpl_only_hint(sym, license), sym, prov.empty() ? "vmlinux" : prov);
 	std::string hint = prov.empty()
 		? "no known module exports " + sym + ": build or install the module that provides it"
 		: "load " + prov + " first, or use modprobe (kmod-trace load --with-deps)";
@@ -143,7 +134,7 @@ std::optional<failure_info> unknown_symbol(const attempt_record &a, const explai
 
 } // namespace
 
-std::optional<failure_info> failure_explain(const attempt_record &a, const explain_context &ctx)
+std::optional<finding> failure_explain(const attempt_record &a, const explain_context &ctx)
 {
 	if (a.result >= 0 || a.op != "load")
 		return std::nullopt;
@@ -151,7 +142,7 @@ std::optional<failure_info> failure_explain(const attempt_record &a, const expla
 	if (a.result == -EEXIST) {
 		const std::string name = a.module.empty() ? "the module" : a.module;
 		return make("already-loaded", name + " is already loaded",
-			    "unload it first: kmod-trace unload " + (a.module.empty() ? "NAME" : a.module));
+			    already_loaded_hint(a.module));
 	}
 	if (a.result == -EKEYREJECTED)
 		return make("signature-rejected",

@@ -13,9 +13,10 @@ namespace kt {
 struct explain_context {
 	std::string release;	// the running kernel, for hints
 	std::string license;	// the module's licence, when the file was read
-	// The module exporting a symbol, or "" when none is known.
+	// The module exporting a symbol, or "" when none is known (and for
+	// vmlinux's own exports).
 	std::function<std::string(const std::string &symbol)> provider;
-	// Whether the running kernel exports the symbol at all.
+	// Whether a module can bind to the symbol (vmlinux or a loaded module).
 	std::function<bool(const std::string &symbol)> kernel_exports;
 	// CRCs, where they can be known: the module's from its __versions,
 	// the kernel's from its Module.symvers.
@@ -23,6 +24,6 @@ struct explain_context {
 	std::function<std::optional<uint32_t>(const std::string &symbol)> kernel_crc;
 };
 
-std::optional<failure_info> failure_explain(const attempt_record &a, const explain_context &ctx);
+std::optional<finding> failure_explain(const attempt_record &a, const explain_context &ctx);
 
 } // namespace kt

@@ -72,6 +72,7 @@ TEST(failure_explain, crc_mismatch_names_symbol_and_owner)
 	EXPECT_EQ(f->check, "symbol-version-mismatch");
 	EXPECT_EQ(f->symbol, "param_ops_int");
 	EXPECT_EQ(f->provider, "vmlinux");
+	EXPECT_EQ(f->hint, "build against linux-headers-6.12.117+deb12-cloud-amd64");
 }
 
 TEST(failure_explain, missing_symbol_names_its_provider)
@@ -107,6 +108,21 @@ TEST(failure_explain, gpl_only_told_apart_by_the_licence_taint)
 	EXPECT_EQ(f->symbol, "ktime_get");
 	EXPECT_NE(f->hint.find("ktime_get is GPL-only and the licence 'Proprietary' is not GPL-compatible"),
 		  std::string::npos);
+	EXPECT_EQ(f->provider, "vmlinux");
+}
+
+TEST(failure_explain, gpl_only_export_of_a_loaded_module_names_that_module)
+{
+	auto c = ctx();
+	c.provider = [](const std::string &s) { return s == "kt_gpl_value" ? std::string("kt_gpl_provider") : ""; };
+	c.kernel_exports = [](const std::string &s) { return s == "kt_gpl_value"; };
+	auto f = kt::failure_explain(failed(-ENOENT, {"kt_x: module license 'Proprietary' taints kernel.",
+						      "kt_x: Unknown symbol kt_gpl_value (err -2)"}),
+				     c);
+	ASSERT_TRUE(f);
+	EXPECT_EQ(f->check, "gpl-only-symbol");
+	EXPECT_EQ(f->provider, "kt_gpl_provider");
+	EXPECT_EQ(f->level, kt::severity::error);
 }
 
 TEST(failure_explain, proprietary_module_with_a_truly_missing_symbol)
