@@ -6,6 +6,8 @@
 #include "kmod-trace/util/result.h"
 
 #include <cstddef>
+#include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -25,5 +27,29 @@ compression detect_compression(std::span<const unsigned char> bytes);
 result<std::vector<unsigned char>> decompress(compression format,
 					      std::span<const unsigned char> in,
 					      std::size_t max_out);
+
+// The fast path for one xz file after another (doctor's whole-tree scan):
+// the image is decoded into a buffer sized from the stream's index, reused
+// from file to file and never zero-filled, by a coder that keeps its
+// dictionary across files; a CRC32 check is computed with libdeflate,
+// several times faster than liblzma's own. One object per thread; the
+// image it returns stays valid until its next decode or its end.
+class xz_decoder {
+public:
+	xz_decoder();
+	~xz_decoder();
+	xz_decoder(const xz_decoder &) = delete;
+	xz_decoder &operator=(const xz_decoder &) = delete;
+
+	// The image, or nothing when the bytes are not a single-stream xz
+	// file with an index, exceed `limit`, or do not decode: decompress()
+	// then has the say, and the message.
+	std::optional<std::span<const unsigned char>> decode(std::span<const unsigned char> in,
+							     std::size_t limit);
+
+private:
+	struct state;
+	std::unique_ptr<state> s_;
+};
 
 } // namespace kt
