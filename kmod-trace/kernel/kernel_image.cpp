@@ -50,7 +50,7 @@ result<bytes> payload_of(bytes image)
 // payload states must be what it decodes to.
 result<std::vector<unsigned char>> decode_sized(compression format, bytes in, std::size_t size)
 {
-	auto image = decompress(format, in, size);
+	auto image = decompress(format, in, size, size);
 	const char *name = compression_name(format);
 	if (!image)
 		return bad(name, image.err().message);

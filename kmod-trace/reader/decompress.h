@@ -24,9 +24,12 @@ compression detect_compression(std::span<const unsigned char> bytes);
 // Decompresses a whole buffer (all concatenated streams or frames). Output
 // above max_out bytes is refused with -EFBIG. Errors name the format and
 // the reason: "xz: data is truncated", "zstd: Data corruption detected".
+// `expected`, when the caller knows the decoded size (a kernel image
+// states it), sizes the output at once; a zstd frame of that size is then
+// decoded without the window buffer the streaming decoder needs.
 result<std::vector<unsigned char>> decompress(compression format,
 					      std::span<const unsigned char> in,
-					      std::size_t max_out);
+					      std::size_t max_out, std::size_t expected = 0);
 
 // The fast path for one xz file after another (doctor's whole-tree scan):
 // the image is decoded into a buffer sized from the stream's index, reused
