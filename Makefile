@@ -41,7 +41,7 @@ demo: setup
 	$(MAKE) all
 	scripts/demo
 
-SUITES ?= unit hermetic asan vm conformance bench lifecycle packaging
+SUITES ?= unit hermetic asan fuzz vm conformance bench lifecycle packaging
 
 test: setup
 	$(MAKE) all

@@ -6,6 +6,7 @@
 #include "cli/options.h"
 #include "cli/output.h"
 #include "kmod-trace/kernel/module_loader.h"
+#include "kmod-trace/reader/module_file.h"
 
 #include <cstdio>
 #include <unistd.h>

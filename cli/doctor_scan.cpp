@@ -42,8 +42,9 @@ std::vector<doctor_report> run_doctor(const std::vector<std::string> &paths,
 	std::mutex m;
 	std::condition_variable cv;
 	auto worker = [&] {
+		module_reader reader;	// its buffers serve this thread's every module
 		for (std::size_t i; (i = next.fetch_add(1)) < paths.size();) {
-			out[i] = diagnose_file(paths[i], target, params);
+			out[i] = diagnose_file(reader, paths[i], target, params);
 			if (done.fetch_add(1) + 1 == paths.size()) {
 				std::lock_guard lock(m);
 				cv.notify_all();

@@ -3,12 +3,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fcntl.h>
 #include <iostream>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace po = boost::program_options;
 
@@ -59,30 +54,6 @@ int parse_command(const char *cmd, const po::options_description &desc,
 		return -1;
 	}
 	return 0;
-}
-
-kt::result<void> check_module_file(const std::string &path)
-{
-	struct stat st;
-	if (stat(path.c_str(), &st) != 0)
-		return kt::make_error(errno, path + ": " + std::strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return kt::make_error(EINVAL, path + ": not a regular file");
-	int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return kt::make_error(errno, path + ": " + std::strerror(errno));
-	unsigned char m[6] = {};
-	ssize_t n = read(fd, m, sizeof m);
-	close(fd);
-	if (n < 4)
-		return kt::make_error(ENOEXEC, path + ": not a kernel module (file too short to be ELF)");
-	const bool elf = !std::memcmp(m, "\x7f" "ELF", 4);
-	const bool xz = n >= 6 && !std::memcmp(m, "\xfd" "7zXZ\0", 6);
-	const bool zst = !std::memcmp(m, "\x28\xb5\x2f\xfd", 4);
-	const bool gz = m[0] == 0x1f && m[1] == 0x8b;
-	if (!elf && !xz && !zst && !gz)
-		return kt::make_error(ENOEXEC, path + ": not a kernel module (neither ELF nor xz, zstd or gzip)");
-	return {};
 }
 
 } // namespace kt::cli

@@ -28,8 +28,4 @@ int parse_command(const char *cmd, const boost::program_options::options_descrip
 		  const std::vector<std::string> &args, std::vector<std::string> &positional,
 		  const char *examples);
 
-// A one-line reason why PATH cannot be a module file (missing, not a
-// regular file, neither ELF nor a compressed stream).
-kt::result<void> check_module_file(const std::string &path);
-
 } // namespace kt::cli

@@ -2,10 +2,10 @@
 // module file as it would be on disk: plain ELF, or wrapped in xz, zstd or
 // gzip. decode_module_bytes tells the format by magic and decompresses;
 // parse_module reads the ELF, modinfo, __versions, symbols, relocations and
-// the appended signature trailer. doctor's xz fast path runs on the same
-// bytes: whatever it decodes, the general reader must decode to the same
-// image.
-#include "kmod-trace/reader/doctor_read.h"
+// the appended signature trailer. The xz fast path (doctor's) runs on the
+// same bytes: whatever it decodes, the general reader must decode to the
+// same image.
+#include "kmod-trace/reader/decompress.h"
 #include "kmod-trace/reader/elf_module.h"
 #include "kmod-trace/reader/module_file.h"
 
@@ -21,8 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	// the real limit is only a larger number through the same code.
 	const std::size_t limit = std::size_t(64) << 20;
 	auto file = kt::decode_module_bytes(std::move(raw), "fuzz.ko", limit);
-	auto fast = kt::xz_fast_decode({data, size});
-	if (fast && fast->size() <= limit &&
+	static kt::xz_decoder xz;	// kept across inputs, as a scan keeps it
+	auto fast = xz.decode({data, size}, limit);
+	if (fast &&
 	    (!file.ok() || file->image.size() != fast->size() ||
 	     std::memcmp(file->image.data(), fast->data(), fast->size()) != 0))
 		__builtin_trap();	// the fast path took what the reader refuses

@@ -1,6 +1,6 @@
 #include "kmod-trace/bench/bench_machine.h"
 
-#include <zlib.h>
+#include "kmod-trace/kernel/target_kernel.h"
 
 #include <algorithm>
 #include <cctype>
@@ -36,20 +36,6 @@ std::string trim(std::string s)
 	while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i])))
 		i++;
 	return s.substr(i);
-}
-
-std::string read_gzip(const std::string &path, size_t limit = 8 << 20)
-{
-	gzFile g = gzopen(path.c_str(), "rb");
-	if (!g)
-		return "";
-	std::string out;
-	char buf[16384];
-	int n;
-	while ((n = gzread(g, buf, sizeof buf)) > 0 && out.size() < limit)
-		out.append(buf, static_cast<size_t>(n));
-	gzclose(g);
-	return out;
 }
 
 // First value of "key" in /proc/cpuinfo.
@@ -105,22 +91,6 @@ const std::vector<std::string> &relevant_config_keys()
 	return keys;
 }
 
-std::map<std::string, std::string> parse_kernel_config(const std::string &text)
-{
-	std::map<std::string, std::string> out;
-	const auto &keys = relevant_config_keys();
-	std::istringstream in(text);
-	for (std::string line; std::getline(in, line);) {
-		auto eq = line.find('=');
-		if (line.rfind("CONFIG_", 0) != 0 || eq == std::string::npos)
-			continue;
-		std::string key = line.substr(0, eq);
-		if (std::find(keys.begin(), keys.end(), key) != keys.end())
-			out[key] = line.substr(eq + 1);
-	}
-	return out;
-}
-
 // TCG versus KVM: both show the "hypervisor" CPU flag and DMI vendor QEMU.
 // KVM answers CPUID 0x40000000 with "KVMKVMKVM" and offers kvm-clock; QEMU's
 // TCG answers "TCGTCGTCGTCG", and with -cpu qemu64/max names the CPU
@@ -162,9 +132,12 @@ machine_info describe_machine(const std::string &config_file)
 	for (const std::string &src : {std::string("/proc/config.gz"), "/boot/config-" + m.kernel_release, config_file}) {
 		if (src.empty())
 			continue;
-		std::string text = src.ends_with(".gz") ? read_gzip(src) : read_small(src, 8 << 20);
+		std::string text = read_config_text(src);
 		if (text.find("CONFIG_") != std::string::npos) {
-			m.config = parse_kernel_config(text);
+			kernel_config c = parse_kernel_config(text, src);
+			for (const auto &key : relevant_config_keys())
+				if (auto it = c.values.find(key); it != c.values.end())
+					m.config[key] = it->second;
 			m.config_source = src;
 			break;
 		}

@@ -16,9 +16,6 @@ const std::vector<std::string> &relevant_config_keys();
 // config_file when given (a guest without either gets it from its host).
 machine_info describe_machine(const std::string &config_file = "");
 
-// Picks the relevant keys out of a kernel .config text.
-std::map<std::string, std::string> parse_kernel_config(const std::string &text);
-
 // Bare metal, KVM or TCG, from what a guest can see (see the .cpp).
 struct virt_signals {
 	bool hypervisor_flag = false;	// "hypervisor" in /proc/cpuinfo flags

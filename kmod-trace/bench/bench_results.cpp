@@ -1,4 +1,5 @@
 #include "kmod-trace/bench/bench_results.h"
+#include "kmod-trace/util/fd.h"
 
 #include "kmod-trace/bench/bench_stats.h"
 
@@ -85,23 +86,23 @@ result<void> write_results(const results &r, const std::string &path)
 {
 	const std::string text = to_json_text(r);
 	const std::string tmp = path + ".tmp";
-	int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
+	unique_fd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+	if (!fd)
 		return make_error(errno, tmp + ": " + std::strerror(errno));
 	size_t done = 0;
 	while (done < text.size()) {
-		ssize_t n = write(fd, text.data() + done, text.size() - done);
+		ssize_t n = write(fd.get(), text.data() + done, text.size() - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			int e = errno;
-			close(fd);
+			fd.reset();
 			unlink(tmp.c_str());
 			return make_error(e, tmp + ": " + std::strerror(e));
 		}
 		done += static_cast<size_t>(n);
 	}
-	if (close(fd) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
+	if (fd.close() != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
 		int e = errno;
 		unlink(tmp.c_str());
 		return make_error(e, path + ": " + std::strerror(e));

@@ -2,6 +2,7 @@
 // range before use, and each failure names the field, so that a damaged or
 // hostile file gets a one-line reason instead of a crash.
 #include "kmod-trace/bench/bench_results.h"
+#include "kmod-trace/util/fd.h"
 
 #include <nlohmann/json.hpp>
 
@@ -290,34 +291,27 @@ result<results> parse_results(const std::string &text)
 
 result<results> read_results(const std::string &path)
 {
-	int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
+	unique_fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+	if (!fd)
 		return make_error(errno, path + ": " + std::strerror(errno));
 	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
+	if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
 		return make_error(EINVAL, path + ": not a regular file");
-	}
-	if (static_cast<uint64_t>(st.st_size) > max_file_bytes) {
-		close(fd);
+	if (static_cast<uint64_t>(st.st_size) > max_file_bytes)
 		return make_error(EFBIG, path + ": larger than " + std::to_string(max_file_bytes >> 20) + " MiB");
-	}
 	std::string text;
 	char buf[65536];
 	for (;;) {
-		ssize_t n = read(fd, buf, sizeof buf);
+		ssize_t n = read(fd.get(), buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			return make_error(e, path + ": " + std::strerror(e));
-		}
+		if (n < 0)
+			return make_error(errno, path + ": " + std::strerror(errno));
 		if (n == 0 || text.size() + static_cast<size_t>(n) > max_file_bytes + 1)
 			break;
 		text.append(buf, static_cast<size_t>(n));
 	}
-	close(fd);
+	fd.reset();
 	auto r = parse_results(text);
 	if (!r)
 		return make_error(r.err().code, path + ": " + r.err().message);

@@ -1,66 +1,34 @@
 #include "kmod-trace/crypto/sha256.h"
 
+#include "kmod-trace/crypto/trusted_keys.h"
+#include "kmod-trace/util/fd.h"
+
+#include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <new>
+#include <openssl/evp.h>
 #include <unistd.h>
 
 namespace kt {
 
-namespace {
-
-constexpr uint32_t k[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-constexpr uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
-
-} // namespace
-
-sha256::sha256()
-	: h_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19}
+void sha256::ctx_free::operator()(evp_md_ctx_st *c) const
 {
+	EVP_MD_CTX_free(c);
 }
 
-void sha256::block(const unsigned char *p)
+sha256::sha256() : ctx_(EVP_MD_CTX_new())
 {
-	uint32_t w[64];
-	for (int i = 0; i < 16; i++)
-		w[i] = uint32_t(p[4 * i]) << 24 | uint32_t(p[4 * i + 1]) << 16 | uint32_t(p[4 * i + 2]) << 8 |
-		       uint32_t(p[4 * i + 3]);
-	for (int i = 16; i < 64; i++) {
-		uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
-		uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
-		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-	}
-	uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4], f = h_[5], g = h_[6], h = h_[7];
-	for (int i = 0; i < 64; i++) {
-		uint32_t t1 = h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + k[i] + w[i];
-		uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-		h = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
-	}
-	h_[0] += a, h_[1] += b, h_[2] += c, h_[3] += d, h_[4] += e, h_[5] += f, h_[6] += g, h_[7] += h;
+	// Both fail only when memory runs out.
+	if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1)
+		throw std::bad_alloc();
 }
+
+sha256::~sha256() = default;
 
 void sha256::update(std::span<const unsigned char> data)
 {
-	total_ += data.size();
-	size_t i = 0;
-	while (i < data.size()) {
-		size_t n = std::min(data.size() - i, buf_.size() - used_);
-		std::memcpy(buf_.data() + used_, data.data() + i, n);
-		used_ += n, i += n;
-		if (used_ == buf_.size()) {
-			block(buf_.data());
-			used_ = 0;
-		}
-	}
+	EVP_DigestUpdate(ctx_.get(), data.data(), data.size());
 }
 
 void sha256::update(const std::string &s)
@@ -70,54 +38,34 @@ void sha256::update(const std::string &s)
 
 std::array<unsigned char, 32> sha256::finish()
 {
-	const uint64_t bits = total_ * 8;
-	static const unsigned char pad[64] = {0x80};
-	// Pad to 56 mod 64, then the length as a big-endian 64-bit number.
-	size_t padlen = used_ < 56 ? 56 - used_ : 120 - used_;
-	update(std::span(pad, padlen));
-	unsigned char len[8];
-	for (int i = 0; i < 8; i++)
-		len[i] = static_cast<unsigned char>(bits >> (56 - 8 * i));
-	update(std::span(len, 8));
-	std::array<unsigned char, 32> out;
-	for (int i = 0; i < 8; i++)
-		for (int j = 0; j < 4; j++)
-			out[4 * i + j] = static_cast<unsigned char>(h_[i] >> (24 - 8 * j));
+	std::array<unsigned char, 32> out{};
+	EVP_DigestFinal_ex(ctx_.get(), out.data(), nullptr);
 	return out;
 }
 
 std::string sha256::finish_hex()
 {
-	static const char hex[] = "0123456789abcdef";
-	std::string s;
-	for (unsigned char c : finish()) {
-		s += hex[c >> 4];
-		s += hex[c & 15];
-	}
-	return s;
+	auto d = finish();
+	return hex_lower(d.data(), d.size());
 }
 
 result<std::string> sha256_file(const std::string &path)
 {
-	int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
+	unique_fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+	if (!fd)
 		return make_error(errno, path + ": " + std::strerror(errno));
 	sha256 h;
 	unsigned char buf[65536];
 	for (;;) {
-		ssize_t n = read(fd, buf, sizeof buf);
+		ssize_t n = read(fd.get(), buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			return make_error(e, path + ": " + std::strerror(e));
-		}
+		if (n < 0)
+			return make_error(errno, path + ": " + std::strerror(errno));
 		if (n == 0)
 			break;
 		h.update(std::span(buf, static_cast<size_t>(n)));
 	}
-	close(fd);
 	return h.finish_hex();
 }
 

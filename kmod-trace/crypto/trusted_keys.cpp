@@ -1,8 +1,10 @@
 #include "kmod-trace/crypto/trusted_keys.h"
 
+#include "kmod-trace/util/file.h"
+
 #include <cstring>
-#include <fstream>
-#include <iterator>
+
+#include <nettle/base16.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -80,12 +82,8 @@ bool followed_by_size(std::span<const unsigned char> d, std::size_t end, std::si
 
 std::string hex_lower(const unsigned char *p, std::size_t n)
 {
-	static const char digits[] = "0123456789abcdef";
-	std::string s;
-	for (std::size_t i = 0; i < n; i++) {
-		s += digits[p[i] >> 4];
-		s += digits[p[i] & 0xf];
-	}
+	std::string s(BASE16_ENCODE_LENGTH(n), '\0');
+	base16_encode_update(s.data(), n, p);	// Nettle writes lower case
 	return s;
 }
 
@@ -177,10 +175,10 @@ result<std::vector<x509_ptr>> certificates_in_vmlinux(std::span<const unsigned c
 
 result<std::vector<x509_ptr>> read_certificates(const std::string &path)
 {
-	std::ifstream in(path, std::ios::binary);
-	if (!in)
+	auto text = read_file(path);
+	if (!text)
 		return make_error(ENOENT, path + ": cannot be read");
-	std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+	const std::string &raw = *text;
 	std::vector<x509_ptr> certs;
 	if (raw.find("-----BEGIN") != std::string::npos) {
 		bio_ptr bio(BIO_new_mem_buf(raw.data(), static_cast<int>(raw.size())));

@@ -1,6 +1,5 @@
 #include "kmod-trace/doctor/doctor.h"
 
-#include "kmod-trace/reader/doctor_read.h"
 #include "kmod-trace/reader/module_file.h"
 #include "kmod-trace/reader/module_signature.h"
 #include "kmod-trace/util/module_name.h"
@@ -131,7 +130,14 @@ doctor_report diagnose_image(std::span<const unsigned char> image, const std::st
 doctor_report diagnose_file(const std::string &path, const target_kernel &target,
 			    const std::vector<std::string> &params)
 {
-	auto f = read_module_image(path);
+	module_reader reader;
+	return diagnose_file(reader, path, target, params);
+}
+
+doctor_report diagnose_file(module_reader &reader, const std::string &path,
+			    const target_kernel &target, const std::vector<std::string> &params)
+{
+	auto f = reader.read(path);
 	if (!f) {
 		doctor_report report;
 		report.path = path;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "kmod-trace/reader/elf_module.h"
+#include "kmod-trace/reader/module_file.h"
 #include "kmod-trace/reader/module_signature.h"
 #include "kmod-trace/kernel/finding.h"
 #include "kmod-trace/kernel/target_kernel.h"
@@ -31,6 +32,10 @@ struct doctor_report {
 // (or NAME) as given to insmod.
 doctor_report diagnose_file(const std::string &path, const target_kernel &target,
 			    const std::vector<std::string> &params);
+
+// The same through a reader kept across files (one per scanning thread).
+doctor_report diagnose_file(module_reader &reader, const std::string &path,
+			    const target_kernel &target, const std::vector<std::string> &params);
 
 // The same for an image already in memory (decompressed).
 doctor_report diagnose_image(std::span<const unsigned char> image, const std::string &path,

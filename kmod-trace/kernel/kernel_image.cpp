@@ -1,13 +1,12 @@
 #include "kmod-trace/kernel/kernel_image.h"
 
+#include "kmod-trace/reader/decompress.h"
+#include "kmod-trace/util/file.h"
+
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 
 #include <lz4.h>
-#include <lzma.h>
-#include <zlib.h>
-#include <zstd.h>
 
 namespace kt {
 
@@ -47,42 +46,17 @@ result<bytes> payload_of(bytes image)
 	return image.subspan(start, length);
 }
 
-result<void> inflate_gzip(bytes in, std::vector<unsigned char> &out)
+// gzip, xz and zstd go through the module reader's decoder; the size the
+// payload states must be what it decodes to.
+result<std::vector<unsigned char>> decode_sized(compression format, bytes in, std::size_t size)
 {
-	z_stream z{};
-	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-		return bad("gzip", "cannot start zlib");
-	z.next_in = const_cast<unsigned char *>(in.data());
-	z.avail_in = static_cast<uInt>(in.size());
-	z.next_out = out.data();
-	z.avail_out = static_cast<uInt>(out.size());
-	int rc = inflate(&z, Z_FINISH);
-	bool whole = rc == Z_STREAM_END && z.total_out == out.size();
-	inflateEnd(&z);
-	if (!whole)
-		return bad("gzip", z.msg ? z.msg : "truncated or longer than its stated size");
-	return {};
-}
-
-result<void> decode_xz(bytes in, std::vector<unsigned char> &out)
-{
-	std::uint64_t memlimit = 256u << 20;
-	std::size_t in_pos = 0, out_pos = 0;
-	lzma_ret rc = lzma_stream_buffer_decode(&memlimit, 0, nullptr, in.data(), &in_pos, in.size(),
-						out.data(), &out_pos, out.size());
-	if (rc != LZMA_OK || out_pos != out.size())
-		return bad("xz", "liblzma error " + std::to_string(rc));
-	return {};
-}
-
-result<void> decode_zstd(bytes in, std::vector<unsigned char> &out)
-{
-	std::size_t n = ZSTD_decompress(out.data(), out.size(), in.data(), in.size());
-	if (ZSTD_isError(n))
-		return bad("zstd", ZSTD_getErrorName(n));
-	if (n != out.size())
-		return bad("zstd", "shorter than its stated size");
-	return {};
+	auto image = decompress(format, in, size, size);
+	const char *name = compression_name(format);
+	if (!image)
+		return bad(name, image.err().message);
+	if (image->size() != size)
+		return bad(name, "shorter than its stated size");
+	return image;
 }
 
 // lz4 -l ("legacy") framing: the magic, then blocks each led by its
@@ -125,16 +99,14 @@ result<std::vector<unsigned char>> decompress_bzimage(bytes image)
 	std::size_t size = le32(p.data() + p.size() - 4);
 	if (size == 0 || size > kernel_image_limit)
 		return bad("compressed", "implausible decompressed size " + std::to_string(size));
-	std::vector<unsigned char> out(size);
 	bytes body = p.first(p.size() - 4);
+	if (compression c = detect_compression(p); c == compression::gzip)
+		return decode_sized(c, p, size);	// gzip's own trailer holds the size
+	else if (c != compression::none)
+		return decode_sized(c, body, size);
+	std::vector<unsigned char> out(size);
 	result<void> ok = make_error(EOPNOTSUPP, "kernel image: unknown payload compression");
-	if (has_magic(p, {0x1f, 0x8b}))
-		ok = inflate_gzip(p, out);
-	else if (has_magic(p, {0xfd, '7', 'z', 'X', 'Z', 0x00}))
-		ok = decode_xz(body, out);
-	else if (has_magic(p, {0x28, 0xb5, 0x2f, 0xfd}))
-		ok = decode_zstd(body, out);
-	else if (has_magic(p, {0x02, 0x21, 0x4c, 0x18}))
+	if (has_magic(p, {0x02, 0x21, 0x4c, 0x18}))
 		ok = decode_lz4_legacy(body, out);
 	else if (has_magic(p, {'B', 'Z', 'h'}) || has_magic(p, {0x5d, 0x00, 0x00}) ||
 		 has_magic(p, {0x89, 'L', 'Z', 'O'}))
@@ -147,19 +119,12 @@ result<std::vector<unsigned char>> decompress_bzimage(bytes image)
 
 result<std::vector<unsigned char>> read_kernel_image(const std::string &path)
 {
-	std::ifstream in(path, std::ios::binary | std::ios::ate);
-	if (!in) {
-		int e = errno ? errno : ENOENT;
-		return make_error(e, path + ": " + std::strerror(e));
-	}
-	auto n = static_cast<std::size_t>(in.tellg());
-	if (n > kernel_image_limit)
+	auto raw = read_file(path, kernel_image_limit);
+	if (!raw && raw.err().code == -EFBIG)
 		return make_error(EFBIG, path + ": larger than any kernel image");
-	std::vector<unsigned char> raw(n);
-	in.seekg(0);
-	if (!in.read(reinterpret_cast<char *>(raw.data()), static_cast<std::streamsize>(n)))
-		return make_error(EIO, path + ": read error");
-	auto out = decompress_bzimage(raw);
+	if (!raw)
+		return make_error(-raw.err().code, path + ": " + raw.err().message);
+	auto out = decompress_bzimage({reinterpret_cast<const unsigned char *>(raw->data()), raw->size()});
 	if (!out)
 		return make_error(out.err().code, path + ": " + out.err().message);
 	return out;

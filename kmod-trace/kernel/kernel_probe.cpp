@@ -1,5 +1,7 @@
 #include "kmod-trace/kernel/kernel_probe.h"
 
+#include "kmod-trace/util/fd.h"
+
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -40,11 +42,8 @@ bool kernel_probe::fentry_can_attach(const std::string &func)
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY,
 		    .attach_btf_id = static_cast<__u32>(id));
-	int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, nullptr, "GPL", insns, 2, &opts);
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
+	unique_fd fd(bpf_prog_load(BPF_PROG_TYPE_TRACING, nullptr, "GPL", insns, 2, &opts));
+	return bool(fd);
 }
 
 // Asks the kprobe PMU for a (disabled) probe on the function: the kernel
@@ -63,11 +62,8 @@ bool kernel_probe::kprobe_exists(const std::string &func)
 	attr.type = static_cast<__u32>(kprobe_type_);
 	attr.config1 = reinterpret_cast<uintptr_t>(func.c_str());
 	attr.disabled = 1;
-	long fd = syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
-	if (fd < 0)
-		return false;
-	close(static_cast<int>(fd));
-	return true;
+	unique_fd fd(static_cast<int>(syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC)));
+	return bool(fd);
 }
 
 bool kernel_probe::tp_btf_exists(const std::string &tp)

@@ -4,6 +4,7 @@
 #include "kmod-trace/reader/elf_module.h"
 #include "kmod-trace/reader/module_file.h"
 #include "kmod-trace/reader/symvers.h"
+#include "kmod-trace/util/file.h"
 #include "kmod-trace/util/module_name.h"
 
 #include <filesystem>
@@ -18,12 +19,8 @@ namespace {
 
 std::string read_text(const std::string &path)
 {
-	std::ifstream in(path, std::ios::binary);
-	if (!in)
-		return {};
-	std::ostringstream ss;
-	ss << in.rdbuf();
-	return ss.str();
+	auto text = read_file(path);
+	return text ? std::move(text.value()) : std::string();
 }
 
 std::string first_word(const std::string &s)
@@ -122,6 +119,7 @@ kernel_config parse_kernel_config(const std::string &text, const std::string &so
 		auto eq = line.find('=');
 		if (eq == std::string::npos)
 			continue;
+		c.values[line.substr(0, eq)] = line.substr(eq + 1);
 		std::string key = line.substr(7, eq - 7);
 		bool y = line.compare(eq + 1, std::string::npos, "y") == 0;
 		if (key == "MODVERSIONS") c.modversions = y;
@@ -135,6 +133,16 @@ kernel_config parse_kernel_config(const std::string &text, const std::string &so
 		else if (key == "MODULE_UNLOAD") c.mod_unload = y;
 	}
 	return c;
+}
+
+std::string read_config_text(const std::string &path)
+{
+	std::string raw = read_text(path);
+	if (!path.ends_with(".gz"))
+		return raw;
+	auto out = decompress(compression::gzip,
+			      {reinterpret_cast<const unsigned char *>(raw.data()), raw.size()}, 64u << 20);
+	return out ? std::string(out->begin(), out->end()) : std::string();
 }
 
 std::string vermagic_from_config(const std::string &release, const kernel_config &c)
@@ -232,17 +240,7 @@ void probe_tree_module(target_kernel &t, const std::string &kernel_dir)
 void read_config_files(target_kernel &t, const std::vector<std::string> &candidates)
 {
 	for (const auto &c : candidates) {
-		std::string text;
-		if (c.ends_with(".gz")) {
-			std::string raw = read_text(c);
-			auto out = decompress(compression::gzip,
-					      {reinterpret_cast<const unsigned char *>(raw.data()), raw.size()},
-					      64u << 20);
-			if (out)
-				text.assign(out->begin(), out->end());
-		} else {
-			text = read_text(c);
-		}
+		std::string text = read_config_text(c);
 		if (text.find("CONFIG_") == std::string::npos)
 			continue;
 		t.config = parse_kernel_config(text, c);

@@ -8,6 +8,7 @@
 #include "kmod-trace/util/result.h"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,7 @@ struct kernel_config {
 	bool allow_missing_ns = false;
 	bool smp = true, preempt = false, preempt_rt = false, mod_unload = true;
 	std::string source;	// the file it came from
+	std::map<std::string, std::string> values;	// every "CONFIG_X=v" line: CONFIG_X -> v
 };
 
 struct target_kernel {
@@ -101,6 +103,9 @@ result<target_kernel> load_target(const target_options &opt);
 
 // Internal pieces, exposed for the tests.
 kernel_config parse_kernel_config(const std::string &text, const std::string &source);
+// A .config file's text, gunzipped when the name ends in .gz
+// (/proc/config.gz); "" when it cannot be read.
+std::string read_config_text(const std::string &path);
 void parse_version(const std::string &release, int &major, int &minor);
 // The vermagic the running kernel's config implies (include/linux/vermagic.h).
 std::string vermagic_from_config(const std::string &release, const kernel_config &c);

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include <libdeflate.h>
 #include <lzma.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -63,7 +64,9 @@ public:
 	std::vector<unsigned char> take(std::size_t used)
 	{
 		buf_.resize(used);
-		buf_.shrink_to_fit();
+		// Not for a byte or two: a kernel image's copy would double the peak.
+		if (buf_.capacity() - used > used / 16)
+			buf_.shrink_to_fit();
 		return std::move(buf_);
 	}
 
@@ -92,12 +95,66 @@ const char *xz_reason(lzma_ret r)
 	}
 }
 
+struct index_free {
+	void operator()(lzma_index *i) const { lzma_index_end(i, nullptr); }
+};
+
+// What a single-stream xz file's footer and index say.
+struct xz_layout {
+	std::size_t size = 0;	// decoded size; 0: not for the fast path
+	bool own_crc = false;	// a single CRC32 block: checked here with libdeflate
+	std::uint32_t crc = 0;	// its stored CRC32
+};
+
+// The stored CRC32 of the stream's only block: the block's last four bytes
+// (header, data, padding to four bytes, then the check).
+void read_crc(lzma_index *idx, std::span<const unsigned char> in, xz_layout &l)
+{
+	lzma_index_iter it;
+	lzma_index_iter_init(&it, idx);
+	if (lzma_index_block_count(idx) != 1 || lzma_index_iter_next(&it, LZMA_INDEX_ITER_BLOCK))
+		return;
+	std::uint64_t end = it.block.compressed_file_offset + it.block.total_size;
+	if (end < 4 || end > in.size())
+		return;
+	const unsigned char *p = in.data() + end - 4;
+	l.crc = p[0] | (p[1] << 8) | (p[2] << 16) | (std::uint32_t(p[3]) << 24);
+	l.own_crc = true;
+}
+
+xz_layout read_layout(std::span<const unsigned char> in, std::size_t limit)
+{
+	xz_layout l;
+	const std::size_t n = in.size();
+	if (n < 2 * LZMA_STREAM_HEADER_SIZE || !starts_with(in, xz_magic))
+		return l;
+	lzma_stream_flags footer;
+	if (lzma_stream_footer_decode(&footer, in.data() + n - LZMA_STREAM_HEADER_SIZE) != LZMA_OK ||
+	    footer.backward_size > n - 2 * LZMA_STREAM_HEADER_SIZE)
+		return l;
+	lzma_index *raw = nullptr;
+	std::uint64_t memlimit = 1u << 20;
+	std::size_t pos = 0;
+	const unsigned char *ip = in.data() + n - LZMA_STREAM_HEADER_SIZE - footer.backward_size;
+	if (lzma_index_buffer_decode(&raw, &memlimit, nullptr, ip, &pos, footer.backward_size) != LZMA_OK)
+		return l;
+	std::unique_ptr<lzma_index, index_free> idx(raw);
+	std::uint64_t size = lzma_index_uncompressed_size(idx.get());
+	if (size > limit)
+		return l;
+	l.size = static_cast<std::size_t>(size);
+	if (footer.check == LZMA_CHECK_CRC32)
+		read_crc(idx.get(), in, l);
+	return l;
+}
+
 struct lzma_owner {
 	lzma_stream s = LZMA_STREAM_INIT;
 	~lzma_owner() { lzma_end(&s); }
 };
 
-result<std::vector<unsigned char>> decode_xz(std::span<const unsigned char> in, std::size_t limit)
+result<std::vector<unsigned char>> decode_xz(std::span<const unsigned char> in, std::size_t limit,
+					     std::size_t expected)
 {
 	lzma_owner z;
 	// Module xz streams use a 1 MiB dictionary; 256 MiB is far above any
@@ -106,7 +163,15 @@ result<std::vector<unsigned char>> decode_xz(std::span<const unsigned char> in, 
 	if (r != LZMA_OK)
 		return make_error(r == LZMA_MEM_ERROR ? ENOMEM : EINVAL,
 				  std::string("xz: ") + xz_reason(r));
-	out_buffer out(guess_size(in), limit);
+	// The index states the decoded size: one allocation of the right
+	// size, unless the claim is beyond any plausible ratio (the buffer then
+	// grows as the data really decodes).
+	std::size_t hint = expected ? expected : read_layout(in, limit).size;
+	if (hint == 0 || hint / 64 > in.size())
+		hint = guess_size(in);
+	else
+		hint++;
+	out_buffer out(hint, limit);
 	std::size_t used = 0;
 	z.s.next_in = in.data();
 	z.s.avail_in = in.size();
@@ -142,11 +207,37 @@ std::size_t zstd_hint(std::span<const unsigned char> in, std::size_t limit)
 	return static_cast<std::size_t>(n) + 1;
 }
 
-result<std::vector<unsigned char>> decode_zstd(std::span<const unsigned char> in, std::size_t limit)
+// A single frame that states its size is decoded in one call into a buffer
+// of that size: the streaming decoder would also allocate the frame's
+// window (128 MiB for a kernel image compressed with zstd -22), the
+// one-shot decoder works in the output itself. Anything else, or a failure,
+// goes the streaming way, which has the message.
+std::optional<std::vector<unsigned char>> zstd_one_shot(ZSTD_DCtx *dctx,
+							std::span<const unsigned char> in,
+							std::size_t limit, std::size_t expected)
+{
+	unsigned long long n = ZSTD_getFrameContentSize(in.data(), in.size());
+	if (n == ZSTD_CONTENTSIZE_UNKNOWN)	// zstd writing to a pipe leaves it out
+		n = expected;
+	if (n == ZSTD_CONTENTSIZE_ERROR || n == 0 || n > limit ||
+	    n / 64 > in.size() || ZSTD_findFrameCompressedSize(in.data(), in.size()) != in.size())
+		return std::nullopt;
+	std::vector<unsigned char> out(static_cast<std::size_t>(n));
+	std::size_t got = ZSTD_decompressDCtx(dctx, out.data(), out.size(), in.data(), in.size());
+	if (ZSTD_isError(got) || got != out.size())
+		return std::nullopt;
+	return out;
+}
+
+result<std::vector<unsigned char>> decode_zstd(std::span<const unsigned char> in, std::size_t limit,
+					       std::size_t expected)
 {
 	std::unique_ptr<ZSTD_DCtx, zstd_dctx_free> dctx(ZSTD_createDCtx());
 	if (!dctx)
 		return make_error(ENOMEM, "zstd: out of memory");
+	if (auto whole = zstd_one_shot(dctx.get(), in, limit, expected))
+		return std::move(*whole);
+	ZSTD_DCtx_reset(dctx.get(), ZSTD_reset_session_and_parameters);
 	out_buffer out(zstd_hint(in, limit), limit);
 	ZSTD_inBuffer src{in.data(), in.size(), 0};
 	std::size_t used = 0;
@@ -258,17 +349,71 @@ compression detect_compression(std::span<const unsigned char> bytes)
 
 result<std::vector<unsigned char>> decompress(compression format,
 					      std::span<const unsigned char> in,
-					      std::size_t max_out)
+					      std::size_t max_out, std::size_t expected)
 {
 	switch (format) {
-	case compression::xz: return decode_xz(in, max_out);
-	case compression::zstd: return decode_zstd(in, max_out);
+	case compression::xz: return decode_xz(in, max_out, expected);
+	case compression::zstd: return decode_zstd(in, max_out, expected);
 	case compression::gzip: return decode_gzip(in, max_out);
 	case compression::none: break;
 	}
 	if (in.size() > max_out)
 		return make_error(EFBIG, "size exceeds the limit of " + size_text(max_out));
 	return std::vector<unsigned char>(in.begin(), in.end());
+}
+
+
+struct xz_decoder::state {
+	// Re-initialised for every file: liblzma keeps the coder and its
+	// dictionary when the filter options are unchanged.
+	lzma_stream s = LZMA_STREAM_INIT;
+	std::unique_ptr<unsigned char[]> out;	// not zero-filled
+	std::size_t capacity = 0;
+
+	state() = default;
+	state(const state &) = delete;
+	state &operator=(const state &) = delete;
+	~state() { lzma_end(&s); }
+
+	unsigned char *reserve(std::size_t n)
+	{
+		if (n > capacity) {
+			out.reset(new unsigned char[n]);
+			capacity = n;
+		}
+		return out.get();
+	}
+};
+
+xz_decoder::xz_decoder() : s_(std::make_unique<state>()) {}
+
+xz_decoder::~xz_decoder() = default;
+
+std::optional<std::span<const unsigned char>> xz_decoder::decode(std::span<const unsigned char> in,
+								   std::size_t limit)
+{
+	xz_layout l = read_layout(in, limit);
+	if (l.size == 0)
+		return std::nullopt;
+	// A CRC32 block is checked below instead of by the decoder.
+	std::uint32_t flags = l.own_crc ? LZMA_IGNORE_CHECK : 0;
+	if (lzma_stream_decoder(&s_->s, 256u << 20, flags) != LZMA_OK)
+		return std::nullopt;
+	// One spare byte: output beyond the index's size shows as a mismatch.
+	unsigned char *out = s_->reserve(l.size + 1);
+	s_->s.next_in = in.data();
+	s_->s.avail_in = in.size();
+	s_->s.next_out = out;
+	s_->s.avail_out = l.size + 1;
+	lzma_ret r;
+	// liblzma answers LZMA_BUF_ERROR when a call can make no progress.
+	while ((r = lzma_code(&s_->s, LZMA_FINISH)) == LZMA_OK) {
+	}
+	if (r != LZMA_STREAM_END || s_->s.avail_out != 1 || s_->s.avail_in != 0)
+		return std::nullopt;
+	if (l.own_crc && libdeflate_crc32(0, out, l.size) != l.crc)
+		return std::nullopt;
+	return std::span<const unsigned char>(out, l.size);
 }
 
 } // namespace kt

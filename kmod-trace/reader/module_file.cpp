@@ -1,7 +1,10 @@
 #include "kmod-trace/reader/module_file.h"
 
+#include "kmod-trace/util/fd.h"
+
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <system_error>
@@ -10,18 +13,6 @@
 namespace kt {
 
 namespace {
-
-struct fd_owner {
-	int fd = -1;
-	explicit fd_owner(int f) : fd(f) {}
-	fd_owner(const fd_owner &) = delete;
-	fd_owner &operator=(const fd_owner &) = delete;
-	~fd_owner()
-	{
-		if (fd >= 0)
-			::close(fd);
-	}
-};
 
 error sys_error(int err, const std::string &what)
 {
@@ -100,14 +91,14 @@ result<module_file> read_module_file(const std::string &path, std::size_t limit)
 		return ok.err();
 	// O_NONBLOCK: if the path was swapped for a FIFO since stat, open
 	// still returns at once and fstat below refuses it.
-	fd_owner f(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
-	if (f.fd < 0)
+	unique_fd f(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+	if (!f)
 		return sys_error(errno, "cannot open");
-	if (::fstat(f.fd, &st) != 0)
+	if (::fstat(f.get(), &st) != 0)
 		return sys_error(errno, "cannot stat");
 	if (auto ok = check_regular(st, limit); !ok)
 		return ok.err();
-	auto raw = read_all(f.fd, static_cast<std::size_t>(st.st_size), limit);
+	auto raw = read_all(f.get(), static_cast<std::size_t>(st.st_size), limit);
 	if (!raw)
 		return raw.err();
 	return decode_module_bytes(std::move(raw.value()), path, limit);
@@ -137,6 +128,72 @@ result<module_file> decode_module_bytes(std::vector<unsigned char> raw, std::str
 						   ": decompressed to an empty file");
 	m.image = std::move(out.value());
 	return m;
+}
+
+result<void> check_module_file(const std::string &path)
+{
+	struct stat st;
+	if (::stat(path.c_str(), &st) != 0)
+		return make_error(errno, path + ": " + std::strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return make_error(EINVAL, path + ": not a regular file");
+	unique_fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+	if (!fd)
+		return make_error(errno, path + ": " + std::strerror(errno));
+	unsigned char m[6] = {};
+	ssize_t n = ::read(fd.get(), m, sizeof m);
+	if (n < 4)
+		return make_error(ENOEXEC, path + ": not a kernel module (file too short to be ELF)");
+	std::span<const unsigned char> head(m, static_cast<std::size_t>(n));
+	if (std::memcmp(m, "\x7f" "ELF", 4) != 0 && detect_compression(head) == compression::none)
+		return make_error(ENOEXEC, path + ": not a kernel module (neither ELF nor xz, zstd or gzip)");
+	return {};
+}
+
+struct module_reader::state {
+	std::unique_ptr<unsigned char[]> file;	// not zero-filled
+	std::size_t capacity = 0;
+	xz_decoder xz;
+	module_file fallback;
+
+	// The whole regular file into `file`, or false (the general reader
+	// then says why).
+	bool read_whole(const std::string &path, std::size_t &n)
+	{
+		unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+		struct stat st {};
+		if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
+		    static_cast<std::uint64_t>(st.st_size) > module_size_limit)
+			return false;
+		// One spare byte: a file that grew since fstat shows as a mismatch.
+		std::size_t want = static_cast<std::size_t>(st.st_size) + 1;
+		if (want > capacity) {
+			file.reset(new unsigned char[want]);
+			capacity = want;
+		}
+		n = 0;
+		for (ssize_t r; (r = ::read(fd.get(), file.get() + n, want - n)) > 0;)
+			if ((n += static_cast<std::size_t>(r)) == want)
+				break;
+		return n == static_cast<std::size_t>(st.st_size);
+	}
+};
+
+module_reader::module_reader() : s_(std::make_unique<state>()) {}
+
+module_reader::~module_reader() = default;
+
+result<std::span<const unsigned char>> module_reader::read(const std::string &path)
+{
+	std::size_t n = 0;
+	if (s_->read_whole(path, n))
+		if (auto image = s_->xz.decode({s_->file.get(), n}, module_size_limit))
+			return *image;
+	auto f = read_module_file(path);
+	if (!f)
+		return f.err();
+	s_->fallback = std::move(f.value());
+	return std::span<const unsigned char>(s_->fallback.image);
 }
 
 } // namespace kt

@@ -9,6 +9,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -31,8 +33,34 @@ struct module_file {
 result<module_file> read_module_file(const std::string &path,
 				     std::size_t limit = module_size_limit);
 
+// A one-line reason why PATH cannot be a module file (missing, not a
+// regular file, neither ELF nor a compressed stream), from its first bytes
+// alone: a cheap check before a command hands the path to libkmod.
+result<void> check_module_file(const std::string &path);
+
 // The same for bytes already in memory (`path` is only carried along).
 result<module_file> decode_module_bytes(std::vector<unsigned char> raw, std::string path,
 					std::size_t limit = module_size_limit);
+
+// Reads module files one after another, as doctor's whole-tree scan does:
+// the file buffer and the xz decoder are kept from file to file, so a scan
+// allocates them once per reader, not once per module. Formats other than
+// a single-stream xz file, and every error with its message, go through
+// read_module_file(). One reader per thread.
+class module_reader {
+public:
+	module_reader();
+	~module_reader();
+	module_reader(const module_reader &) = delete;
+	module_reader &operator=(const module_reader &) = delete;
+
+	// The decompressed image, owned by the reader: valid until its next
+	// read() or its end.
+	result<std::span<const unsigned char>> read(const std::string &path);
+
+private:
+	struct state;
+	std::unique_ptr<state> s_;
+};
 
 } // namespace kt

@@ -1,9 +1,9 @@
 #include "kmod-trace/reader/symvers.h"
 
+#include "kmod-trace/util/file.h"
+
 #include <charconv>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 
 namespace kt {
@@ -123,15 +123,10 @@ result<symvers> read_symvers(const std::string &path)
 	std::error_code ec;
 	if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
 		return make_error(EINVAL, path + ": not a regular file");
-	std::ifstream in(path, std::ios::binary);
-	if (!in)
-		return make_error(errno ? errno : ENOENT,
-				  path + ": " + std::generic_category().message(errno ? errno : ENOENT));
-	std::ostringstream ss;
-	ss << in.rdbuf();
-	if (in.bad())
-		return make_error(EIO, path + ": read error");
-	auto r = parse_symvers(ss.str());
+	auto text = read_file(path);
+	if (!text)
+		return make_error(text.err().code, path + ": " + text.err().message);
+	auto r = parse_symvers(*text);
 	if (!r)
 		return make_error(r.err().code, path + ": " + r.err().message);
 	return r;

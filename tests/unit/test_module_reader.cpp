@@ -1,7 +1,7 @@
-// doctor's fast xz reader: the same image as the general reader, one decoder
-// reused across files of different sizes, and anything unusual or damaged
-// left to the general reader with its message.
-#include "kmod-trace/reader/doctor_read.h"
+// The reader kept across files (doctor's fast xz path): the same image as
+// the general reader, one decoder reused across files of different sizes,
+// and anything unusual or damaged left to the general reader with its
+// message.
 #include "kmod-trace/reader/module_file.h"
 #include "test_info_support.h"
 
@@ -11,9 +11,16 @@ using namespace kt_test;
 
 namespace {
 
+// One reader for the whole file, as a scanning thread holds one.
+kt::module_reader &reader()
+{
+	static kt::module_reader r;
+	return r;
+}
+
 std::vector<unsigned char> image_of(const std::string &path)
 {
-	auto r = kt::read_module_image(path);
+	auto r = reader().read(path);
 	if (!r)
 		return {};
 	return {r->begin(), r->end()};
@@ -27,7 +34,7 @@ std::vector<unsigned char> general_image(const std::string &path)
 
 } // namespace
 
-TEST(doctor_read, same_image_as_the_general_reader_across_files)
+TEST(module_reader, same_image_as_the_general_reader_across_files)
 {
 	KT_REQUIRE_KERNEL(k, true);
 	std::string small = find_module(*k, "crc-itu-t"), big = find_module(*k, "loop");
@@ -42,7 +49,7 @@ TEST(doctor_read, same_image_as_the_general_reader_across_files)
 	}
 }
 
-TEST(doctor_read, damaged_or_concatenated_xz_goes_the_general_way)
+TEST(module_reader, damaged_or_concatenated_xz_goes_the_general_way)
 {
 	KT_REQUIRE_KERNEL(k, true);
 	std::string path = find_module(*k, "loop");
@@ -55,7 +62,7 @@ TEST(doctor_read, damaged_or_concatenated_xz_goes_the_general_way)
 	auto damaged = xz;
 	damaged[damaged.size() / 2] ^= 0x55;
 	write_bytes(dir.file("damaged.ko.xz"), damaged);
-	auto r = kt::read_module_image(dir.file("damaged.ko.xz"));
+	auto r = reader().read(dir.file("damaged.ko.xz"));
 	ASSERT_FALSE(r.ok());
 	EXPECT_NE(r.err().message.find("xz:"), std::string::npos) << r.err().message;
 
@@ -70,12 +77,12 @@ TEST(doctor_read, damaged_or_concatenated_xz_goes_the_general_way)
 	auto truncated = xz;
 	truncated.resize(xz.size() - 100);
 	write_bytes(dir.file("truncated.ko.xz"), truncated);
-	EXPECT_FALSE(kt::read_module_image(dir.file("truncated.ko.xz")).ok());
+	EXPECT_FALSE(reader().read(dir.file("truncated.ko.xz")).ok());
 	// A good file right after the failures decodes normally.
 	EXPECT_EQ(image_of(path), plain);
 }
 
-TEST(doctor_read, refuses_whatever_the_checked_reader_refuses)
+TEST(module_reader, refuses_whatever_the_checked_reader_refuses)
 {
 	KT_REQUIRE_KERNEL(k, true);
 	std::string path = find_module(*k, "crc-itu-t");
@@ -101,7 +108,7 @@ TEST(doctor_read, refuses_whatever_the_checked_reader_refuses)
 		std::string f = dir.file("flip.ko.xz");
 		write_bytes(f, bad);
 		bool checked_ok = kt::read_module_file(f).ok();
-		auto fast = kt::read_module_image(f);
+		auto fast = reader().read(f);
 		EXPECT_EQ(fast.ok(), checked_ok) << "byte " << i;
 		if (fast.ok() && checked_ok) {
 			EXPECT_EQ(std::vector<unsigned char>(fast->begin(), fast->end()), plain) << i;
