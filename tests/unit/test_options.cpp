@@ -167,7 +167,7 @@ TEST(options, colour_is_checked_the_same_way_for_every_command)
 		EXPECT_EQ(parse(c.bit, {"--color=always"}).opt.color, "always") << c.name;
 		auto bad = parse(c.bit, {"--color=sometimes"});
 		EXPECT_EQ(bad.rc, cli::EXIT_USAGE) << c.name;
-		EXPECT_NE(bad.err.find("sometimes"), std::string::npos) << c.name << ": " << bad.err;
+		EXPECT_NE(bad.err.find("the argument for option 'color' is invalid"), std::string::npos) << c.name << ": " << bad.err;
 	}
 }
 
