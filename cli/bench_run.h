@@ -21,14 +21,6 @@ struct bench_config {
 	std::string kernel_config;	// a .config to describe the kernel with
 };
 
-// How a run ended when it did not produce results.
-enum class bench_stop { failed, interrupted, usage };
-
-struct bench_failure {
-	bench_stop why = bench_stop::failed;
-	std::string message;	// what went wrong, already explained
-};
-
 // Runs the benchmark. On any failure, or Ctrl-C, the module is unloaded
 // before this returns (or the message says that it could not be).
 // Errors carry the failure in their message; code -EINTR means interrupted,

@@ -11,8 +11,6 @@
 #include <cstdio>
 #include <unistd.h>
 
-namespace po = boost::program_options;
-
 namespace kt::cli {
 
 namespace {
@@ -29,79 +27,59 @@ const char *bench_examples =
 	"Exit status: 0 done, 1 a cycle failed (explained) or the tracer could not\n"
 	"attach, 2 usage error or unreadable module file, 130 interrupted.\n";
 
-struct bench_cli {
-	bench_config cfg;
-	std::string json_path;
-	std::string color = "auto";
-	bool quiet = false;
-	bool no_trace = false;
-	bool no_progress = false;
-};
-
-po::options_description bench_options(bench_cli &o)
-{
-	po::options_description desc("Usage: kmod-trace bench [OPTIONS] MODULE.ko [PARAM=VALUE...]\n\n"
-				     "Benchmark load+unload cycles of a module.\n\nOptions");
-	desc.add_options()
-		("cycles,n", po::value(&o.cfg.cycles)->default_value(100), "measured cycles")
-		("warmup", po::value(&o.cfg.warmup)->default_value(5), "cycles run first and not counted")
-		("json", po::value(&o.json_path), "write the results file here (for compare)")
-		("no-trace", po::bool_switch(&o.no_trace), "no BPF: time the calls from user space only")
-		("kernel-config", po::value(&o.cfg.kernel_config),
-		 "a kernel .config to record when /proc/config.gz and /boot/config-* are missing")
-		("no-progress", po::bool_switch(&o.no_progress), "no progress bar even on a tty")
-		("color", po::value(&o.color)->default_value("auto"), "colour: auto, always or never")
-		("verbose,v", po::bool_switch(&o.cfg.verbose), "say more (and show libbpf's log)")
-		("quiet,q", po::bool_switch(&o.quiet), "print only errors (the results file is still written)")
-		("ringbuf-size", po::value(&o.cfg.ringbuf_bytes), "BPF ring buffer size in bytes")
-		("help,h", "show this help");
-	return desc;
-}
+const command_spec bench_spec{cmd::bench, "bench",
+			      "Usage: kmod-trace bench [OPTIONS] MODULE.ko [PARAM=VALUE...]\n\n"
+			      "Benchmark load+unload cycles of a module.\n\nOptions",
+			      bench_examples};
 
 } // namespace
 
-int cmd_bench(const args_t &args, const global_options &)
+int cmd_bench(const args_t &args)
 {
-	bench_cli o;
-	auto desc = bench_options(o);
+	options opt;
 	std::vector<std::string> positional;
-	int parsed = parse_command("bench", desc, args, positional, bench_examples);
+	int parsed = parse_command(bench_spec, args, opt, positional);
 	if (parsed != EXIT_OK)
 		return parsed == -1 ? EXIT_OK : parsed;
 	if (positional.empty()) {
 		print_error("bench", "no module file given (try --help)");
 		return EXIT_USAGE;
 	}
-	if (o.cfg.cycles == 0 || o.cfg.cycles > 1'000'000 || o.cfg.warmup > 1'000'000) {
+	if (opt.cycles == 0 || opt.cycles > 1'000'000 || opt.warmup > 1'000'000) {
 		print_error("bench", "-n wants 1 to 1000000 cycles, --warmup 0 to 1000000");
 		return EXIT_USAGE;
 	}
-	o.cfg.path = positional[0];
-	if (!looks_like_path(o.cfg.path) || !check_module_file(o.cfg.path)) {
-		auto c = check_module_file(o.cfg.path);
-		print_error("bench", c ? o.cfg.path + ": give the path to a .ko file" : c.err().message);
+	bench_config cfg;
+	cfg.path = positional[0];
+	if (auto c = check_module_file(cfg.path); !looks_like_path(cfg.path) || !c) {
+		print_error("bench", c ? cfg.path + ": give the path to a .ko file" : c.err().message);
 		return EXIT_USAGE;
 	}
-	o.cfg.params = join_params({positional.begin() + 1, positional.end()});
-	o.cfg.trace = !o.no_trace;
-	o.cfg.progress = !o.quiet && !o.no_progress && isatty(STDERR_FILENO);
+	cfg.params = join_params({positional.begin() + 1, positional.end()});
+	cfg.cycles = opt.cycles;
+	cfg.warmup = opt.warmup;
+	cfg.trace = !opt.no_trace;
+	cfg.progress = !opt.quiet && !opt.no_progress && isatty(STDERR_FILENO);
+	cfg.verbose = opt.verbose;
+	cfg.ringbuf_bytes = opt.ringbuf_bytes;
+	cfg.kernel_config = opt.kernel_config;
 
-	auto r = run_bench(o.cfg);
+	auto r = run_bench(cfg);
 	if (!r) {
 		print_error("bench", r.err());
 		return r.err().code == -EINTR ? 130 : r.err().code == -EINVAL ? EXIT_USAGE : EXIT_FAILED;
 	}
-	if (!o.json_path.empty()) {
-		auto w = bench::write_results(*r, o.json_path);
+	if (!opt.json_path.empty()) {
+		auto w = bench::write_results(*r, opt.json_path);
 		if (!w) {
 			print_error("bench", w.err());
 			return EXIT_FAILED;
 		}
 	}
-	if (!o.quiet) {
-		std::fputs(render_bench_table(*r, want_color(o.color, STDOUT_FILENO)).c_str(), stdout);
-		if (!o.json_path.empty())
-			std::printf("results: %s\n", escape_for_tty(o.json_path).c_str());
+	if (!opt.quiet) {
+		std::fputs(render_bench_table(*r, want_color(opt.color, STDOUT_FILENO)).c_str(), stdout);
+		if (!opt.json_path.empty())
+			std::printf("results: %s\n", escape_for_tty(opt.json_path).c_str());
 	}
 	return EXIT_OK;
 }

@@ -13,8 +13,6 @@
 #include <fstream>
 #include <unistd.h>
 
-namespace po = boost::program_options;
-
 namespace kt::cli {
 
 namespace {
@@ -30,32 +28,15 @@ const char *compare_examples =
 	"Exit status: 0 no regression, 1 a regression was flagged, 2 usage error\n"
 	"or an unreadable, invalid or mismatched results file.\n";
 
-struct compare_cli {
-	bench::compare_options opt;
-	std::string html;
-	std::string color = "auto";
-	bool quiet = false;
-};
+const command_spec compare_spec{cmd::compare, "compare",
+				"Usage: kmod-trace compare [OPTIONS] BASE.json OTHER.json [OTHER.json...]\n\n"
+				"Compare bench results; the first file is the base.\n\nOptions",
+				compare_examples};
 
-po::options_description compare_options_desc(compare_cli &o)
+bool valid(const options &o)
 {
-	po::options_description desc("Usage: kmod-trace compare [OPTIONS] BASE.json OTHER.json [OTHER.json...]\n\n"
-				     "Compare bench results; the first file is the base.\n\nOptions");
-	desc.add_options()
-		("threshold", po::value(&o.opt.threshold_pct)->default_value(10), "flag slowdowns beyond PCT percent")
-		("alpha", po::value(&o.opt.alpha)->default_value(0.05), "significance level of the Mann-Whitney test")
-		("resamples", po::value(&o.opt.resamples)->default_value(2000), "bootstrap resamples")
-		("html", po::value(&o.html), "also write a self-contained HTML report to FILE")
-		("color", po::value(&o.color)->default_value("auto"), "colour: auto, always or never")
-		("quiet,q", po::bool_switch(&o.quiet), "print only errors and the verdict line")
-		("help,h", "show this help");
-	return desc;
-}
-
-bool valid(const compare_cli &o)
-{
-	return std::isfinite(o.opt.threshold_pct) && o.opt.threshold_pct >= 0 && o.opt.threshold_pct <= 10000 &&
-	       o.opt.alpha > 0 && o.opt.alpha < 1 && o.opt.resamples >= 100 && o.opt.resamples <= 1000000;
+	return std::isfinite(o.threshold_pct) && o.threshold_pct >= 0 && o.threshold_pct <= 10000 &&
+	       o.alpha > 0 && o.alpha < 1 && o.resamples >= 100 && o.resamples <= 1000000;
 }
 
 std::string base_name(const std::string &p)
@@ -74,12 +55,11 @@ bool write_file(const std::string &path, const std::string &text)
 
 } // namespace
 
-int cmd_compare(const args_t &args, const global_options &)
+int cmd_compare(const args_t &args)
 {
-	compare_cli o;
-	auto desc = compare_options_desc(o);
+	options o;
 	std::vector<std::string> files;
-	int parsed = parse_command("compare", desc, args, files, compare_examples);
+	int parsed = parse_command(compare_spec, args, o, files);
 	if (parsed != EXIT_OK)
 		return parsed == -1 ? EXIT_OK : parsed;
 	if (!valid(o)) {
@@ -102,7 +82,11 @@ int cmd_compare(const args_t &args, const global_options &)
 		inputs.push_back(std::move(r.value()));
 		names.push_back(base_name(f));
 	}
-	auto c = bench::compare_results(inputs, names, o.opt);
+	bench::compare_options copt;
+	copt.threshold_pct = o.threshold_pct;
+	copt.alpha = o.alpha;
+	copt.resamples = o.resamples;
+	auto c = bench::compare_results(inputs, names, copt);
 	if (!c) {
 		print_error("compare", c.err());
 		return EXIT_USAGE;

@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <unistd.h>
 
-namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
 namespace kt::cli {
@@ -28,6 +27,13 @@ const char *doctor_examples =
 	"invalid-parameter, already-loaded.\n\n"
 	"Exit status: 0 every module is loadable, 1 some module is not (or the target kernel\n"
 	"cannot load modules), 2 usage error.\n";
+
+const command_spec doctor_spec{
+	cmd::doctor, "doctor",
+	"Usage: kmod-trace doctor [OPTIONS] MODULE|DIR... [PARAM=VALUE...]\n\n"
+	"Predict whether the target kernel will load each module, and why not. The\n"
+	"target is the running kernel, or the module tree given with --kernel-dir.\n\nOptions",
+	doctor_examples};
 
 // Splits MODULE|DIR... [PARAM=VALUE...]: from the first argument that has a
 // '=' and is not a path, everything is a parameter.
@@ -62,31 +68,20 @@ int split_args(const std::vector<std::string> &positional, std::vector<std::stri
 
 } // namespace
 
-int cmd_doctor(const args_t &args, const global_options &)
+int cmd_doctor(const args_t &args)
 {
-	po::options_description desc(
-		"Usage: kmod-trace doctor [OPTIONS] MODULE|DIR... [PARAM=VALUE...]\n\n"
-		"Predict whether the target kernel will load each module, and why not. The\n"
-		"target is the running kernel, or the module tree given with --kernel-dir.\n\nOptions");
-	target_options topt;
-	unsigned jobs = 0;
-	desc.add_options()
-		("kernel-dir", po::value(&topt.kernel_dir), "offline target: a module tree in the /lib/modules/<release> layout")
-		("symvers", po::value(&topt.symvers), "the target kernel's Module.symvers")
-		("sig-enforce", po::bool_switch(&topt.sig_enforce), "model a kernel booted with module.sig_enforce=1")
-		("trusted-cert", po::value(&topt.trusted_certs)->composing(),
-		 "an X.509 certificate (PEM or DER) the target trusts for module signatures, "
-		 "besides the keys built into its image (ROOT/boot/vmlinuz-<release>); repeatable")
-		("jobs,j", po::value(&jobs), "threads for directories (default: all cores)");
-	common_options common;
-	add_common_options(desc, common);
+	options opt;
 	std::vector<std::string> positional;
-	int parsed = parse_command("doctor", desc, args, positional, doctor_examples);
+	int parsed = parse_command(doctor_spec, args, opt, positional);
 	if (parsed != EXIT_OK)
 		return parsed == -1 ? EXIT_OK : parsed;
 	std::vector<std::string> paths, params;
 	if (int rc = split_args(positional, paths, params); rc != EXIT_OK)
 		return rc;
+	const target_options topt{.kernel_dir = opt.kernel_dir,
+				  .symvers = opt.symvers,
+				  .sig_enforce = opt.sig_enforce,
+				  .trusted_certs = opt.trusted_certs};
 	if (!topt.symvers.empty() && !fs::is_regular_file(topt.symvers)) {
 		print_error("doctor", "--symvers " + topt.symvers + ": not a readable file");
 		return EXIT_USAGE;
@@ -96,10 +91,10 @@ int cmd_doctor(const args_t &args, const global_options &)
 		print_error("doctor", target.err());
 		return target.err().code == -ENOSYS ? EXIT_FAILED : EXIT_USAGE;
 	}
-	doctor_print_options o{common.json, want_color(common.color, STDOUT_FILENO), common.verbose,
-			       common.quiet, jobs};
+	doctor_print_options o{opt.json, want_color(opt.color, STDOUT_FILENO), opt.verbose, opt.quiet,
+			       opt.jobs};
 	print_target_notes(*target, o);
-	auto reports = run_doctor(paths, *target, params, jobs, isatty(STDERR_FILENO) == 1);
+	auto reports = run_doctor(paths, *target, params, opt.jobs, isatty(STDERR_FILENO) == 1);
 	name_providers(reports);
 	print_reports(reports, *target, o);
 	print_summary(reports, o);

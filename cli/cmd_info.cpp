@@ -1,19 +1,16 @@
 // kmod-trace info: the anatomy of module files, as a compact report or as
 // JSON (docs/info.md). Every file is reported even when others fail.
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "cli/output.h"
 #include "kmod-trace/reader/elf_module.h"
 #include "kmod-trace/reader/module_file.h"
 #include "kmod-trace/reader/module_info_json.h"
 
-#include <boost/program_options.hpp>
-
 #include <cstdio>
 #include <map>
 #include <set>
-#include <sstream>
-
-namespace po = boost::program_options;
+#include <unistd.h>
 
 namespace kt::cli {
 
@@ -23,66 +20,19 @@ constexpr std::size_t label_column = 16;
 constexpr std::size_t line_width = 100;
 constexpr std::size_t brief_repeats = 3;	// values of a repeated modinfo key shown without -v
 
-struct info_options {
-	bool json = false;
-	bool verbose = false;
-	std::vector<std::string> modules;
-};
-
-void print_help(const po::options_description &opts)
-{
-	std::ostringstream o;
-	o << opts;
-	std::printf(
-		"Usage: kmod-trace info [--json] [--verbose] MODULE...\n\n"
-		"Show the anatomy of module files (.ko, .ko.xz, .ko.zst, .ko.gz; the\n"
-		"compression is told by content): modinfo, parameters, signature, section\n"
-		"sizes, relocations, imported and exported symbols, symbol versions, BTF.\n\n"
-		"%s\n"
-		"Exit status: 0 every file was read, 1 some file could not be read (the\n"
-		"others are still reported), 2 usage error.\n\n"
-		"Examples:\n"
-		"  kmod-trace info ./kt_hello.ko\n"
-		"  kmod-trace info -v /lib/modules/$(uname -r)/kernel/lib/crc-itu-t.ko.xz\n"
-		"  kmod-trace info --json a.ko b.ko.zst | jq '.[].exports[].name'\n",
-		o.str().c_str());
-}
-
-// Parses the arguments; returns an exit code when there is nothing more
-// to do (help shown, usage error), -1 to go on.
-int parse_args(const args_t &args, const global_options &g, info_options &out)
-{
-	po::options_description visible("Options");
-	visible.add_options()("help,h", "show this help and exit")(
-		"json", "print JSON: one object per module, an array when several are given")(
-		"verbose,v", "list every symbol, section, relocation section and modinfo entry");
-	po::options_description all;
-	all.add(visible).add_options()("module", po::value<std::vector<std::string>>(), "");
-	po::positional_options_description pos;
-	pos.add("module", -1);
-	po::variables_map vm;
-	try {
-		po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-		po::notify(vm);
-	} catch (const po::error &e) {
-		print_error("info", e.what());
-		std::fprintf(stderr, "Try 'kmod-trace info --help'.\n");
-		return EXIT_USAGE;
-	}
-	if (vm.count("help")) {
-		print_help(visible);
-		return EXIT_OK;
-	}
-	if (!vm.count("module")) {
-		print_error("info", "no module file given");
-		std::fprintf(stderr, "Usage: kmod-trace info [--json] [--verbose] MODULE...\n");
-		return EXIT_USAGE;
-	}
-	out.json = g.json || vm.count("json") > 0;
-	out.verbose = g.verbose || vm.count("verbose") > 0;
-	out.modules = vm["module"].as<std::vector<std::string>>();
-	return -1;
-}
+const command_spec info_spec{
+	cmd::info, "info",
+	"Usage: kmod-trace info [--json] [--verbose] MODULE...\n\n"
+	"Show the anatomy of module files (.ko, .ko.xz, .ko.zst, .ko.gz; the\n"
+	"compression is told by content): modinfo, parameters, signature, section\n"
+	"sizes, relocations, imported and exported symbols, symbol versions, BTF.\n\n"
+	"Options",
+	"Exit status: 0 every file was read, 1 some file could not be read (the\n"
+	"others are still reported), 2 usage error.\n\n"
+	"Examples:\n"
+	"  kmod-trace info ./kt_hello.ko\n"
+	"  kmod-trace info -v /lib/modules/$(uname -r)/kernel/lib/crc-itu-t.ko.xz\n"
+	"  kmod-trace info --json a.ko b.ko.zst | jq '.[].exports[].name'\n"};
 
 // Accumulates "  label         value" lines; values wrap under themselves.
 class report {
@@ -303,15 +253,23 @@ std::string human_report(const module_file &f, const module_info &m, bool verbos
 
 } // namespace
 
-int cmd_info(const args_t &args, const global_options &g)
+int cmd_info(const args_t &args)
 {
-	info_options opt;
-	if (int rc = parse_args(args, g, opt); rc >= 0)
-		return rc;
+	options opt;
+	std::vector<std::string> modules;
+	int parsed = parse_command(info_spec, args, opt, modules);
+	if (parsed != EXIT_OK)
+		return parsed == -1 ? EXIT_OK : parsed;
+	if (modules.empty()) {
+		print_error("info", "no module file given");
+		std::fprintf(stderr, "Usage: kmod-trace info [--json] [--verbose] MODULE...\n");
+		return EXIT_USAGE;
+	}
+	const bool color = want_color(opt.color, STDOUT_FILENO);
 	int status = EXIT_OK;
 	nlohmann::json results = nlohmann::json::array();
 	bool first = true;
-	for (const auto &path : opt.modules) {
+	for (const auto &path : modules) {
 		auto file = read_module_file(path);
 		auto info = file ? parse_module(file->image) : result<module_info>(file.err());
 		if (!info) {
@@ -325,7 +283,7 @@ int cmd_info(const args_t &args, const global_options &g)
 			results.push_back(module_info_to_json(*file, *info));
 			continue;
 		}
-		std::string text = human_report(*file, *info, opt.verbose, g.color);
+		std::string text = human_report(*file, *info, opt.verbose, color);
 		std::fputs(((first ? "" : "\n") + text).c_str(), stdout);
 		first = false;
 	}

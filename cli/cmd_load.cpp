@@ -16,8 +16,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-namespace po = boost::program_options;
-
 namespace kt::cli {
 
 namespace {
@@ -82,7 +80,7 @@ int preflight(const std::string &path, bool force, module_facts &facts)
 	return EXIT_OK;
 }
 
-std::unique_ptr<tracer> open_tracer(const common_options &c, const char *cmd)
+std::unique_ptr<tracer> open_tracer(const options &c, const char *cmd)
 {
 	auto t = tracer::open({getpid(), c.ringbuf_bytes, c.verbose, c.resolve_calls});
 	if (!t) {
@@ -100,12 +98,18 @@ std::unique_ptr<tracer> open_tracer(const common_options &c, const char *cmd)
 	return std::move(t.value());
 }
 
-bool report(tracer &t, const common_options &c, const std::string &perfetto, symbol_lookup &lookup,
-	    const module_facts &facts)
+// False (after printing why) when the ring buffer cannot be read or the
+// Perfetto file cannot be written.
+bool report(tracer &t, const options &c, const char *cmd, symbol_lookup &lookup, const module_facts &facts)
 {
-	print_options o{c.json, want_color(c.color, STDOUT_FILENO), perfetto};
-	perfetto_sink sink(perfetto);
-	for (auto &a : collect_attempts(t, 2000)) {
+	print_options o{c.json, want_color(c.color, STDOUT_FILENO), c.perfetto};
+	auto attempts = collect_attempts(t, 2000);
+	if (!attempts) {
+		print_error(cmd, attempts.err());
+		return false;
+	}
+	perfetto_sink sink(c.perfetto);
+	for (auto &a : *attempts) {
 		explain_attempt(a, lookup, facts);
 		print_attempt(a, t, o);
 		sink.add(a);
@@ -114,42 +118,42 @@ bool report(tracer &t, const common_options &c, const std::string &perfetto, sym
 	return sink.write();
 }
 
+const command_spec load_spec{cmd::load, "load",
+			     "Usage: kmod-trace load [OPTIONS] MODULE.ko|NAME [PARAM=VALUE...]\n\n"
+			     "Load a kernel module through libkmod.\n\nOptions",
+			     load_examples};
+
+const command_spec unload_spec{cmd::unload, "unload",
+			       "Usage: kmod-trace unload [OPTIONS] NAME\n\n"
+			       "Remove a loaded kernel module.\n\nOptions",
+			       "Examples:\n  kmod-trace unload kt_hello\n  kmod-trace unload --trace --json kt_hello\n"};
+
 } // namespace
 
-int cmd_load(const args_t &args, const global_options &)
+int cmd_load(const args_t &args)
 {
-	po::options_description desc("Usage: kmod-trace load [OPTIONS] MODULE.ko|NAME [PARAM=VALUE...]\n\n"
-				     "Load a kernel module through libkmod.\n\nOptions");
-	load_request req;
-	bool trace = false, force = false;
-	std::string perfetto;
-	desc.add_options()
-		("force", po::bool_switch(&force), "load a module file that group or others can write")
-		("trace", po::bool_switch(&trace), "trace the load with BPF and print its timeline")
-		("perfetto", po::value(&perfetto), "with --trace, also write a Chrome trace (Perfetto) to this file")
-		("force-vermagic", po::bool_switch(&req.force_vermagic), "ignore the version magic (taints the kernel)")
-		("force-modversion", po::bool_switch(&req.force_modversion), "ignore symbol versions (taints the kernel)")
-		("with-deps", po::bool_switch(&req.with_deps), "load dependencies first, as modprobe does");
-	common_options common;
-	add_trace_options(desc, common);
-	add_common_options(desc, common);
+	options opt;
 	std::vector<std::string> positional;
-	int parsed = parse_command("load", desc, args, positional, load_examples);
+	int parsed = parse_command(load_spec, args, opt, positional);
 	if (parsed != EXIT_OK)
 		return parsed == -1 ? EXIT_OK : parsed;
 	if (positional.empty()) {
 		print_error("load", "no module given (try --help)");
 		return EXIT_USAGE;
 	}
+	load_request req;
 	req.module = positional[0];
 	req.params = join_params({positional.begin() + 1, positional.end()});
+	req.force_vermagic = opt.force_vermagic;
+	req.force_modversion = opt.force_modversion;
+	req.with_deps = opt.with_deps;
 	module_facts facts;
 	const bool is_path = looks_like_path(req.module);
-	if (is_path && preflight(req.module, force, facts) != EXIT_OK)
+	if (is_path && preflight(req.module, opt.force, facts) != EXIT_OK)
 		return EXIT_USAGE;
 
 	std::unique_ptr<tracer> t;
-	if (trace && !(t = open_tracer(common, "load")))
+	if (opt.trace && !(t = open_tracer(opt, "load")))
 		return EXIT_FAILED;
 	auto out = module_load(req);
 	if (!out) {
@@ -158,7 +162,7 @@ int cmd_load(const args_t &args, const global_options &)
 	}
 	if (t) {
 		symbol_lookup lookup(is_path ? dir_of(req.module) : "");
-		if (!report(*t, common, perfetto, lookup, facts))
+		if (!report(*t, opt, "load", lookup, facts))
 			return EXIT_FAILED;
 	}
 	if (out->kernel_errno) {
@@ -168,25 +172,16 @@ int cmd_load(const args_t &args, const global_options &)
 					    capability_note(out->kernel_errno));
 		return EXIT_FAILED;
 	}
-	if (!t && !common.quiet)
+	if (!t && !opt.quiet)
 		std::printf("%s loaded\n", escape_for_tty(out->name).c_str());
 	return EXIT_OK;
 }
 
-int cmd_unload(const args_t &args, const global_options &)
+int cmd_unload(const args_t &args)
 {
-	po::options_description desc("Usage: kmod-trace unload [OPTIONS] NAME\n\n"
-				     "Remove a loaded kernel module.\n\nOptions");
-	bool trace = false;
-	std::string perfetto;
-	desc.add_options()
-		("trace", po::bool_switch(&trace), "trace the unload with BPF and print its timeline")
-		("perfetto", po::value(&perfetto), "with --trace, also write a Chrome trace (Perfetto) to this file");
-	common_options common;
-	add_common_options(desc, common);
+	options opt;
 	std::vector<std::string> positional;
-	int parsed = parse_command("unload", desc, args, positional,
-				   "Examples:\n  kmod-trace unload kt_hello\n  kmod-trace unload --trace --json kt_hello\n");
+	int parsed = parse_command(unload_spec, args, opt, positional);
 	if (parsed != EXIT_OK)
 		return parsed == -1 ? EXIT_OK : parsed;
 	if (positional.size() != 1) {
@@ -195,19 +190,19 @@ int cmd_unload(const args_t &args, const global_options &)
 		return EXIT_USAGE;
 	}
 	std::unique_ptr<tracer> t;
-	if (trace && !(t = open_tracer(common, "unload")))
+	if (opt.trace && !(t = open_tracer(opt, "unload")))
 		return EXIT_FAILED;
 	auto r = module_unload(positional[0]);
 	if (t) {
 		symbol_lookup lookup("");
-		if (!report(*t, common, perfetto, lookup, {}))
+		if (!report(*t, opt, "unload", lookup, {}))
 			return EXIT_FAILED;
 	}
 	if (!r) {
 		print_error("unload", r.err().message + capability_note(r.err().code));
 		return EXIT_FAILED;
 	}
-	if (!t && !common.quiet)
+	if (!t && !opt.quiet)
 		std::printf("%s unloaded\n", escape_for_tty(positional[0]).c_str());
 	return EXIT_OK;
 }

@@ -11,8 +11,6 @@
 #include <sched.h>
 #include <unistd.h>
 
-namespace po = boost::program_options;
-
 namespace kt::cli {
 
 namespace {
@@ -35,6 +33,11 @@ const char *watch_examples =
 	"  kmod-trace watch --perfetto /tmp/loads.json    # open in ui.perfetto.dev\n\n"
 	"Ctrl-C (or SIGTERM) ends it; the probes go with the process.\n";
 
+const command_spec watch_spec{cmd::watch, "watch",
+			      "Usage: kmod-trace watch [OPTIONS]\n\n"
+			      "Trace every module load and unload on the system.\n\nOptions",
+			      watch_examples};
+
 bool wanted(const attempt_record &a, const std::string &filter)
 {
 	return filter.empty() || fnmatch(filter.c_str(), a.module.c_str(), 0) == 0;
@@ -42,36 +45,26 @@ bool wanted(const attempt_record &a, const std::string &filter)
 
 } // namespace
 
-int cmd_watch(const args_t &args, const global_options &)
+int cmd_watch(const args_t &args)
 {
-	po::options_description desc("Usage: kmod-trace watch [OPTIONS]\n\n"
-				     "Trace every module load and unload on the system.\n\nOptions");
-	double duration = 0;
-	std::string filter, perfetto;
-	desc.add_options()
-		("duration", po::value(&duration), "stop after this many seconds (default: until Ctrl-C)")
-		("filter", po::value(&filter), "only modules whose name matches this glob")
-		("perfetto", po::value(&perfetto), "also write a Chrome trace (Perfetto) to this file");
-	common_options common;
-	add_trace_options(desc, common);
-	add_common_options(desc, common);
+	options opt;
 	std::vector<std::string> positional;
-	int parsed = parse_command("watch", desc, args, positional, watch_examples);
+	int parsed = parse_command(watch_spec, args, opt, positional);
 	if (parsed != EXIT_OK)
 		return parsed == -1 ? EXIT_OK : parsed;
 	if (!positional.empty()) {
 		print_error("watch", "unexpected argument '" + positional[0] + "' (try --help)");
 		return EXIT_USAGE;
 	}
-	if (duration < 0) {
+	if (opt.duration < 0) {
 		print_error("watch", "--duration must be positive");
 		return EXIT_USAGE;
 	}
 	// Handlers first: a signal while attaching must still end the run.
 	std::signal(SIGINT, on_signal);
 	std::signal(SIGTERM, on_signal);
-	auto opened = tracer::open({0, common.ringbuf_bytes ? common.ringbuf_bytes : watch_ringbuf_bytes, common.verbose,
-				      common.resolve_calls});
+	auto opened = tracer::open({0, opt.ringbuf_bytes ? opt.ringbuf_bytes : watch_ringbuf_bytes, opt.verbose,
+				      opt.resolve_calls});
 	if (!opened) {
 		print_error("watch", opened.err());
 		return EXIT_FAILED;
@@ -85,25 +78,28 @@ int cmd_watch(const args_t &args, const global_options &)
 	// what overflows that is counted and reported.
 	sched_param idle{};
 	sched_setscheduler(0, SCHED_IDLE, &idle);
-	if (!common.quiet)
+	if (!opt.quiet)
 		std::fprintf(stderr, "watching module loads and unloads (attached in %.1f ms: %.1f after the "
 				     "program started; probing %.1f, loading %.1f, attaching %.1f); Ctrl-C to stop\n",
 			     t.attach_ms(), ms_since_start(), t.stages().probe_ms, t.stages().load_ms,
 			     t.stages().attach_ms);
 
-	print_options o{common.json, want_color(common.color, STDOUT_FILENO), perfetto};
-	perfetto_sink sink(perfetto);
+	print_options o{opt.json, want_color(opt.color, STDOUT_FILENO), opt.perfetto};
+	perfetto_sink sink(opt.perfetto);
 	symbol_lookup lookup("");
-	const uint64_t end = duration > 0 ? monotonic_ns() + static_cast<uint64_t>(duration * 1e9) : 0;
+	const uint64_t end = opt.duration > 0 ? monotonic_ns() + static_cast<uint64_t>(opt.duration * 1e9) : 0;
+	const bool free_init_probed = t.probed("do_free_init");
 	auto emit = [&](std::vector<attempt_record> done) {
 		for (auto &a : done) {
-			if (!wanted(a, filter))
+			if (!wanted(a, opt.filter))
 				continue;
 			explain_attempt(a, lookup, {});
 			print_attempt(a, t, o);
 			sink.add(a);
 		}
 	};
+	// A poll error ends the run (tracer::poll already takes EINTR, a
+	// signal, as no error); the probes detach as t goes.
 	while (!stop_requested && (!end || monotonic_ns() < end)) {
 		auto r = t.poll(100);
 		if (!r) {
@@ -111,9 +107,12 @@ int cmd_watch(const args_t &args, const global_options &)
 			return EXIT_FAILED;
 		}
 		const uint64_t now = monotonic_ns();
-		emit(t.take([&](const attempt_record &a) { return attempt_ready(a, t, now); }));
+		emit(t.take([&](const attempt_record &a) { return attempt_ready(a, free_init_probed, now); }));
 	}
-	t.poll(0);
+	if (auto r = t.poll(0); !r) {
+		print_error("watch", r.err());
+		return EXIT_FAILED;
+	}
 	emit(t.take([](const attempt_record &) { return true; }));
 	print_lost(t, o);
 	return sink.write() ? EXIT_OK : EXIT_FAILED;

@@ -10,21 +10,14 @@ namespace kt::cli {
 
 enum exit_code { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
-struct global_options {
-	bool json = false;
-	bool verbose = false;
-	bool quiet = false;
-	bool color = false;	// resolved from --color and isatty/NO_COLOR
-};
-
 using args_t = std::vector<std::string>;
 
-int cmd_load(const args_t &args, const global_options &g);
-int cmd_unload(const args_t &args, const global_options &g);
-int cmd_info(const args_t &args, const global_options &g);
-int cmd_doctor(const args_t &args, const global_options &g);
-int cmd_watch(const args_t &args, const global_options &g);
-int cmd_bench(const args_t &args, const global_options &g);
-int cmd_compare(const args_t &args, const global_options &g);
+int cmd_load(const args_t &args);
+int cmd_unload(const args_t &args);
+int cmd_info(const args_t &args);
+int cmd_doctor(const args_t &args);
+int cmd_watch(const args_t &args);
+int cmd_bench(const args_t &args);
+int cmd_compare(const args_t &args);
 
 } // namespace kt::cli

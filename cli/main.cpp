@@ -12,7 +12,7 @@ namespace {
 
 struct command {
 	const char *name;
-	int (*run)(const kt::cli::args_t &, const kt::cli::global_options &);
+	int (*run)(const kt::cli::args_t &);
 	const char *summary;
 };
 
@@ -49,7 +49,6 @@ void print_usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	kt::cli::global_options g;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		std::string_view a = argv[i];
@@ -73,7 +72,7 @@ int main(int argc, char **argv)
 	kt::cli::args_t args(argv + i + 1, argv + argc);
 	for (const auto &c : commands)
 		if (name == c.name)
-			return c.run(args, g);
+			return c.run(args);
 	std::fprintf(stderr, "kmod-trace: unknown command '%s'\n", argv[i]);
 	print_usage(stderr);
 	return kt::cli::EXIT_USAGE;

@@ -4,40 +4,141 @@
 #include "cli/output.h"
 
 #include <iostream>
+#include <sstream>
 
 namespace po = boost::program_options;
 
 namespace kt::cli {
 
-void add_common_options(po::options_description &desc, common_options &c)
+namespace {
+
+// Row helpers: each names the field an option sets.
+template <auto field>
+po::value_semantic *flag(options &o)
 {
-	desc.add_options()
-		("json", po::bool_switch(&c.json), "print JSON instead of text")
-		("color", po::value(&c.color)->default_value("auto")->notifier([](const std::string &v) {
-			 if (v != "auto" && v != "always" && v != "never")
-				 throw po::validation_error(po::validation_error::invalid_option_value, "color", v);
-		 }), "colour: auto, always or never")
-		("verbose,v", po::bool_switch(&c.verbose), "say more (and show libbpf's log)")
-		("quiet,q", po::bool_switch(&c.quiet), "print only errors")
-		("ringbuf-size", po::value(&c.ringbuf_bytes), "BPF ring buffer size in bytes (power of 2, multiple of the page size)")
-		("help,h", "show this help");
+	return po::bool_switch(&(o.*field));
 }
 
-void add_trace_options(po::options_description &desc, common_options &c)
+template <auto field>
+po::value_semantic *value(options &o)
 {
-	desc.add_options()
-		("resolve-calls", po::bool_switch(&c.resolve_calls),
-		 "probe every resolve_symbol() call: the exact call count, at the cost of a "
-		 "trampoline per imported symbol (default: the phase is bracketed and counted "
-		 "from the module's symbol table)");
+	return po::value(&(o.*field));
 }
 
-int parse_command(const char *cmd, const po::options_description &desc,
-		  const std::vector<std::string> &args, std::vector<std::string> &positional,
-		  const char *examples)
+// --help shows the default: the field's initial value in struct options.
+template <auto field>
+po::value_semantic *defaulted(options &o)
+{
+	return po::value(&(o.*field))->default_value(o.*field);
+}
+
+template <auto field>
+po::value_semantic *repeatable(options &o)
+{
+	return po::value(&(o.*field))->composing();
+}
+
+po::value_semantic *color_value(options &o)
+{
+	return po::value(&o.color)->default_value(o.color)->notifier([](const std::string &v) {
+		if (v != "auto" && v != "always" && v != "never")
+			throw po::validation_error(po::validation_error::invalid_option_value, "color", v);
+	});
+}
+
+using namespace cmd;
+constexpr unsigned traced = load | unload | watch;
+
+// In the order --help lists them: a command's own options first, then the
+// shared ones, --help last.
+const option_spec table[] = {
+	{"help,h", info, "show this help and exit", nullptr},
+	{"json", info, "print JSON: one object per module, an array when several are given",
+	 flag<&options::json>},
+	{"force", load, "load a module file that group or others can write", flag<&options::force>},
+	{"trace", load, "trace the load with BPF and print its timeline", flag<&options::trace>},
+	{"trace", unload, "trace the unload with BPF and print its timeline", flag<&options::trace>},
+	{"perfetto", load | unload, "with --trace, also write a Chrome trace (Perfetto) to this file",
+	 value<&options::perfetto>},
+	{"force-vermagic", load, "ignore the version magic (taints the kernel)", flag<&options::force_vermagic>},
+	{"force-modversion", load, "ignore symbol versions (taints the kernel)", flag<&options::force_modversion>},
+	{"with-deps", load, "load dependencies first, as modprobe does", flag<&options::with_deps>},
+	{"duration", watch, "stop after this many seconds (default: until Ctrl-C)", value<&options::duration>},
+	{"filter", watch, "only modules whose name matches this glob", value<&options::filter>},
+	{"perfetto", watch, "also write a Chrome trace (Perfetto) to this file", value<&options::perfetto>},
+	{"kernel-dir", doctor, "offline target: a module tree in the /lib/modules/<release> layout",
+	 value<&options::kernel_dir>},
+	{"symvers", doctor, "the target kernel's Module.symvers", value<&options::symvers>},
+	{"sig-enforce", doctor, "model a kernel booted with module.sig_enforce=1", flag<&options::sig_enforce>},
+	{"trusted-cert", doctor,
+	 "an X.509 certificate (PEM or DER) the target trusts for module signatures, "
+	 "besides the keys built into its image (ROOT/boot/vmlinuz-<release>); repeatable",
+	 repeatable<&options::trusted_certs>},
+	{"jobs,j", doctor, "threads for directories (default: all cores)", value<&options::jobs>},
+	{"cycles,n", bench, "measured cycles", defaulted<&options::cycles>},
+	{"warmup", bench, "cycles run first and not counted", defaulted<&options::warmup>},
+	{"json", bench, "write the results file here (for compare)", value<&options::json_path>},
+	{"no-trace", bench, "no BPF: time the calls from user space only", flag<&options::no_trace>},
+	{"kernel-config", bench, "a kernel .config to record when /proc/config.gz and /boot/config-* are missing",
+	 value<&options::kernel_config>},
+	{"no-progress", bench, "no progress bar even on a tty", flag<&options::no_progress>},
+	{"threshold", compare, "flag slowdowns beyond PCT percent", defaulted<&options::threshold_pct>},
+	{"alpha", compare, "significance level of the Mann-Whitney test", defaulted<&options::alpha>},
+	{"resamples", compare, "bootstrap resamples", defaulted<&options::resamples>},
+	{"html", compare, "also write a self-contained HTML report to FILE", value<&options::html>},
+	{"resolve-calls", load | watch,
+	 "probe every resolve_symbol() call: the exact call count, at the cost of a "
+	 "trampoline per imported symbol (default: the phase is bracketed and counted "
+	 "from the module's symbol table)",
+	 flag<&options::resolve_calls>},
+	{"json", traced | doctor, "print JSON instead of text", flag<&options::json>},
+	{"color", all, "colour: auto, always or never", color_value},
+	{"verbose,v", traced | doctor | bench, "say more (and show libbpf's log)", flag<&options::verbose>},
+	{"verbose,v", info, "list every symbol, section, relocation section and modinfo entry",
+	 flag<&options::verbose>},
+	{"quiet,q", traced | doctor, "print only errors", flag<&options::quiet>},
+	{"quiet,q", bench, "print only errors (the results file is still written)", flag<&options::quiet>},
+	{"quiet,q", compare, "print only errors and the verdict line", flag<&options::quiet>},
+	{"ringbuf-size", traced, "BPF ring buffer size in bytes (power of 2, multiple of the page size)",
+	 value<&options::ringbuf_bytes>},
+	{"ringbuf-size", bench, "BPF ring buffer size in bytes", value<&options::ringbuf_bytes>},
+	{"help,h", all & ~info, "show this help", nullptr},
+};
+
+} // namespace
+
+std::span<const option_spec> option_table()
+{
+	return table;
+}
+
+po::options_description options_for(const command_spec &c, options &o)
+{
+	po::options_description desc(c.caption);
+	for (const auto &row : table) {
+		if (!(row.commands & c.bit))
+			continue;
+		if (row.lands)
+			desc.add_options()(row.name, row.lands(o), row.help);
+		else
+			desc.add_options()(row.name, row.help);
+	}
+	return desc;
+}
+
+std::string help_text(const command_spec &c)
+{
+	options scratch;
+	std::ostringstream s;
+	s << options_for(c, scratch) << "\n" << c.examples;
+	return s.str();
+}
+
+int parse_command(const command_spec &c, const std::vector<std::string> &args, options &o,
+		  std::vector<std::string> &positional)
 {
 	po::options_description all;
-	all.add(desc);
+	all.add(options_for(c, o));
 	all.add_options()("args", po::value(&positional));
 	po::positional_options_description pos;
 	pos.add("args", -1);
@@ -46,11 +147,11 @@ int parse_command(const char *cmd, const po::options_description &desc,
 		po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
 		po::notify(vm);
 	} catch (const po::error &e) {
-		print_error(cmd, std::string(e.what()) + " (try --help)");
+		print_error(c.name, std::string(e.what()) + " (try --help)");
 		return EXIT_USAGE;
 	}
 	if (vm.count("help")) {
-		std::cout << desc << "\n" << examples;
+		std::cout << help_text(c);
 		return -1;
 	}
 	return 0;

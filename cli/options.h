@@ -1,31 +1,98 @@
-// Option handling shared by the subcommands.
+// The options of every command, declared once (options.cpp): which option,
+// which commands take it, its help text, and the field it sets.
 #pragma once
 
 #include "kmod-trace/util/result.h"
 
 #include <boost/program_options.hpp>
+#include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
 namespace kt::cli {
 
-struct common_options {
+// One bit per command: the table says which commands take an option.
+namespace cmd {
+inline constexpr unsigned load = 1u << 0;
+inline constexpr unsigned unload = 1u << 1;
+inline constexpr unsigned watch = 1u << 2;
+inline constexpr unsigned info = 1u << 3;
+inline constexpr unsigned doctor = 1u << 4;
+inline constexpr unsigned bench = 1u << 5;
+inline constexpr unsigned compare = 1u << 6;
+inline constexpr unsigned all = (1u << 7) - 1;
+} // namespace cmd
+
+// Where every option lands. A command reads only the fields of the options
+// it takes; the others keep these defaults, which --help also shows.
+struct options {
 	bool json = false;
 	bool verbose = false;
 	bool quiet = false;
 	std::string color = "auto";
-	uint32_t ringbuf_bytes = 0;
-	bool resolve_calls = false;	// load --trace and watch only
+	uint32_t ringbuf_bytes = 0;	// 0: the tracer's default
+	bool resolve_calls = false;
+	bool trace = false;
+	std::string perfetto;
+	// load
+	bool force = false;
+	bool force_vermagic = false;
+	bool force_modversion = false;
+	bool with_deps = false;
+	// watch
+	double duration = 0;
+	std::string filter;
+	// doctor
+	std::string kernel_dir;
+	std::string symvers;
+	bool sig_enforce = false;
+	std::vector<std::string> trusted_certs;
+	unsigned jobs = 0;
+	// bench
+	uint64_t cycles = 100;
+	uint64_t warmup = 5;
+	std::string json_path;
+	bool no_trace = false;
+	std::string kernel_config;
+	bool no_progress = false;
+	// compare
+	double threshold_pct = 10;
+	double alpha = 0.05;
+	int resamples = 2000;
+	std::string html;
 };
 
-void add_common_options(boost::program_options::options_description &desc, common_options &c);
-// The tracer's own options, for the commands that load its probes.
-void add_trace_options(boost::program_options::options_description &desc, common_options &c);
+// One row of the table. The same name may have several rows, for commands
+// that explain it differently, but a command takes each name once.
+struct option_spec {
+	const char *name;	// "long" or "long,s", as Boost takes it
+	unsigned commands;	// cmd:: bits
+	const char *help;
+	// The Boost value that writes the field; null for --help, a flag
+	// only counted.
+	boost::program_options::value_semantic *(*lands)(options &);
+};
 
-// Parses args into desc, the rest into positional. Returns 0 to go on, -1
+std::span<const option_spec> option_table();
+
+// What --help of a command shows around its options.
+struct command_spec {
+	unsigned bit;		// cmd::load, ...
+	const char *name;	// in error messages
+	const char *caption;	// "Usage: ...\n\n...\n\nOptions"
+	const char *examples;	// after the options
+};
+
+// The options COMMAND takes, in table order, writing into o.
+boost::program_options::options_description options_for(const command_spec &c, options &o);
+
+// The --help text of a command.
+std::string help_text(const command_spec &c);
+
+// Parses args into o, the rest into positional. Returns 0 to go on, -1
 // when --help was printed, or EXIT_USAGE after printing the error.
-int parse_command(const char *cmd, const boost::program_options::options_description &desc,
-		  const std::vector<std::string> &args, std::vector<std::string> &positional,
-		  const char *examples);
+int parse_command(const command_spec &c, const std::vector<std::string> &args, options &o,
+		  std::vector<std::string> &positional);
 
 } // namespace kt::cli

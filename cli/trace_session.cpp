@@ -2,7 +2,6 @@
 
 #include "cli/timeline_render.h"
 #include "kmod-trace/trace/attempt_json.h"
-#include "kmod-trace/trace/attempt_json.h"
 #include "kmod-trace/trace/failure_explain.h"
 #include "kmod-trace/trace/perfetto.h"
 
@@ -21,8 +20,6 @@ namespace {
 
 const uint64_t program_start_ns = monotonic_ns();
 
-constexpr uint64_t free_init_grace_ns = 300'000'000;	// worker runs within ms
-
 } // namespace
 
 double ms_since_start()
@@ -36,23 +33,25 @@ std::string kernel_release()
 	return uname(&u) == 0 ? u.release : "";
 }
 
-bool attempt_ready(const attempt_record &a, const tracer &t, uint64_t now_ns)
+bool attempt_ready(const attempt_record &a, bool free_init_probed, uint64_t now_ns)
 {
 	if (!a.complete)
 		return false;
-	if (a.result != 0 || a.op != "load" || a.phase("free-init") || !t.probed("do_free_init"))
+	if (a.result != 0 || a.op != "load" || a.phase("free-init") || !free_init_probed)
 		return true;
 	return now_ns > a.end_ns + free_init_grace_ns;
 }
 
-std::vector<attempt_record> collect_attempts(tracer &t, int timeout_ms)
+kt::result<std::vector<attempt_record>> collect_attempts(tracer &t, int timeout_ms)
 {
 	std::vector<attempt_record> out;
+	const bool free_init_probed = t.probed("do_free_init");
 	const uint64_t deadline = monotonic_ns() + static_cast<uint64_t>(timeout_ms) * 1'000'000;
 	for (;;) {
-		t.poll(20);
+		if (auto polled = t.poll(20); !polled)
+			return polled.err();
 		const uint64_t now = monotonic_ns();
-		for (auto &a : t.take([&](const attempt_record &x) { return attempt_ready(x, t, now); }))
+		for (auto &a : t.take([&](const attempt_record &x) { return attempt_ready(x, free_init_probed, now); }))
 			out.push_back(std::move(a));
 		if (t.open_attempts() == 0 || now > deadline)
 			break;

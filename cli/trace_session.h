@@ -5,6 +5,7 @@
 #include "kmod-trace/trace/attempt.h"
 #include "kmod-trace/kernel/symbol_lookup.h"
 #include "kmod-trace/trace/tracer.h"
+#include "kmod-trace/util/result.h"
 
 #include <map>
 #include <string>
@@ -22,13 +23,19 @@ struct print_options {
 // ran, which is before main() and after the dynamic loader).
 double ms_since_start();
 
+// How long after a load ends its init memory is waited for: the kernel
+// frees it from a worker (do_free_init() via init_free_wq), within
+// milliseconds.
+inline constexpr uint64_t free_init_grace_ns = 300'000'000;
+
 // An attempt is ready when it ended and its init memory was freed (or
-// that cannot come: failure, unload, no probe, grace period over).
-bool attempt_ready(const attempt_record &a, const tracer &t, uint64_t now_ns);
+// that cannot come: failure, unload, do_free_init not probed
+// (free_init_probed false), grace period over).
+bool attempt_ready(const attempt_record &a, bool free_init_probed, uint64_t now_ns);
 
 // Polls until no attempt is open and every finished one is ready, or
-// until timeout_ms passes.
-std::vector<attempt_record> collect_attempts(tracer &t, int timeout_ms);
+// until timeout_ms passes. An error when the ring buffer cannot be read.
+kt::result<std::vector<attempt_record>> collect_attempts(tracer &t, int timeout_ms);
 
 // What the module file says, when it was read: for explaining refusals.
 struct module_facts {

@@ -20,7 +20,6 @@ using x509_ptr = std::unique_ptr<X509, openssl_free<X509, X509_free>>;
 using bio_ptr = std::unique_ptr<BIO, openssl_free<BIO, BIO_free_all>>;
 using cms_ptr = std::unique_ptr<CMS_ContentInfo, openssl_free<CMS_ContentInfo, CMS_ContentInfo_free>>;
 using pkey_ctx_ptr = std::unique_ptr<EVP_PKEY_CTX, openssl_free<EVP_PKEY_CTX, EVP_PKEY_CTX_free>>;
-using md_ptr = std::unique_ptr<EVP_MD, openssl_free<EVP_MD, EVP_MD_free>>;
 
 inline void free_x509_stack(STACK_OF(X509) *s)
 {

@@ -170,7 +170,7 @@ result<void> add_symvers(target_kernel &t, const std::string &path)
 			continue;
 		}
 		kernel_export &x = t.symbols[e.symbol];
-		x = {e.crc, true, e.gpl_only, true, e.ns, owner};
+		x = {.crc = e.crc, .has_crc = true, .gpl_only = e.gpl_only, .ns = e.ns, .owner = owner};
 	}
 	t.symbols_known = true;
 	t.symbols_from = path;

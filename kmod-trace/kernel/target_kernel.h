@@ -24,7 +24,6 @@ struct kernel_export {
 	std::uint32_t crc = 0;
 	bool has_crc = false;	// false when only /proc/kallsyms knew the symbol
 	bool gpl_only = false;
-	bool details_known = false;	// licence and namespace known (Module.symvers)
 	std::string ns;
 	std::string owner;	// "vmlinux" or the module's name
 };

@@ -20,8 +20,9 @@ inline error make_error(int code, std::string message)
 	return error{code < 0 ? code : -code, std::move(message)};
 }
 
+// [[nodiscard]]: a dropped result is a dropped error.
 template <typename T>
-class result {
+class [[nodiscard]] result {
 public:
 	result(T value) : v_(std::move(value)) {}
 	result(error err) : v_(std::move(err)) {}
@@ -42,7 +43,7 @@ private:
 };
 
 template <>
-class result<void> {
+class [[nodiscard]] result<void> {
 public:
 	result() = default;
 	result(error err) : err_(std::move(err)), ok_(false) {}

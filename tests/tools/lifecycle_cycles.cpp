@@ -47,13 +47,17 @@ long rss_kb()
 	return kb;
 }
 
-// Polls until an attempt of `op` for `name` has ended (or 10 s passed).
+// Polls until an attempt of `op` for `name` has ended (or 10 s passed);
+// 0, after saying why, when the ring buffer cannot be read.
 int collect(kt::tracer &t, const std::string &op, const std::string &name, unsigned &incomplete)
 {
 	const uint64_t deadline = kt::monotonic_ns() + 10'000'000'000ull;
 	int seen = 0;
 	while (kt::monotonic_ns() < deadline) {
-		t.poll(20);
+		if (auto r = t.poll(20); !r) {
+			std::fprintf(stderr, "lifecycle-cycles: %s\n", r.err().message.c_str());
+			return 0;
+		}
 		for (auto &a : t.take([](const kt::attempt_record &x) { return x.complete; }))
 			if (a.op == op && a.module == name)
 				seen++;

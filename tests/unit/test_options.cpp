@@ -1,0 +1,213 @@
+// The options table: each command takes exactly the options it uses, each
+// lands in its field, and --help lists what the parser accepts.
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "test_info_support.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+namespace cli = kt::cli;
+
+namespace {
+
+struct named_command {
+	unsigned bit;
+	const char *name;
+};
+
+const named_command all_commands[] = {
+	{cli::cmd::load, "load"},     {cli::cmd::unload, "unload"}, {cli::cmd::watch, "watch"},
+	{cli::cmd::info, "info"},     {cli::cmd::doctor, "doctor"}, {cli::cmd::bench, "bench"},
+	{cli::cmd::compare, "compare"},
+};
+
+cli::command_spec spec(unsigned bit)
+{
+	return {bit, "test", "Options", ""};
+}
+
+struct parsed {
+	int rc;
+	cli::options opt;
+	std::vector<std::string> positional;
+	std::string out, err;
+};
+
+parsed parse(unsigned bit, const std::vector<std::string> &args)
+{
+	parsed p;
+	testing::internal::CaptureStdout();
+	testing::internal::CaptureStderr();
+	p.rc = cli::parse_command(spec(bit), args, p.opt, p.positional);
+	p.err = testing::internal::GetCapturedStderr();
+	p.out = testing::internal::GetCapturedStdout();
+	return p;
+}
+
+// "--long" of a row's "long,s".
+std::string long_name(const char *name)
+{
+	std::string n = name;
+	return "--" + n.substr(0, n.find(','));
+}
+
+std::set<std::string> table_options_of(unsigned bit)
+{
+	std::set<std::string> out;
+	for (const auto &row : cli::option_table())
+		if (row.commands & bit)
+			out.insert(long_name(row.name));
+	return out;
+}
+
+} // namespace
+
+TEST(options, no_command_takes_a_name_twice_and_every_row_is_used)
+{
+	for (const auto &row : cli::option_table()) {
+		EXPECT_NE(row.commands & cli::cmd::all, 0u) << row.name;
+		EXPECT_EQ(row.commands & ~cli::cmd::all, 0u) << row.name;
+		EXPECT_GT(std::string(row.help).size(), 5u) << row.name;
+	}
+	for (const auto &c : all_commands) {
+		std::map<std::string, int> seen;
+		for (const auto &row : cli::option_table())
+			if (row.commands & c.bit)
+				seen[long_name(row.name)]++;
+		for (const auto &[name, n] : seen)
+			EXPECT_EQ(n, 1) << c.name << " takes " << name << " " << n << " times";
+	}
+}
+
+TEST(options, each_command_takes_exactly_the_options_it_uses)
+{
+	const std::map<std::string, std::set<std::string>> want = {
+		{"load", {"--force", "--trace", "--perfetto", "--force-vermagic", "--force-modversion", "--with-deps",
+			  "--resolve-calls", "--json", "--color", "--verbose", "--quiet", "--ringbuf-size", "--help"}},
+		{"unload", {"--trace", "--perfetto", "--json", "--color", "--verbose", "--quiet", "--ringbuf-size",
+			    "--help"}},
+		{"watch", {"--duration", "--filter", "--perfetto", "--resolve-calls", "--json", "--color", "--verbose",
+			   "--quiet", "--ringbuf-size", "--help"}},
+		{"info", {"--help", "--json", "--color", "--verbose"}},
+		{"doctor", {"--kernel-dir", "--symvers", "--sig-enforce", "--trusted-cert", "--jobs", "--json",
+			    "--color", "--verbose", "--quiet", "--help"}},
+		{"bench", {"--cycles", "--warmup", "--json", "--no-trace", "--kernel-config", "--no-progress",
+			   "--color", "--verbose", "--quiet", "--ringbuf-size", "--help"}},
+		{"compare", {"--threshold", "--alpha", "--resamples", "--html", "--color", "--quiet", "--help"}},
+	};
+	for (const auto &c : all_commands)
+		EXPECT_EQ(table_options_of(c.bit), want.at(c.name)) << c.name;
+}
+
+TEST(options, help_lists_what_the_parser_accepts)
+{
+	for (const auto &c : all_commands) {
+		const std::string help = cli::help_text(spec(c.bit));
+		for (const auto &row : cli::option_table()) {
+			const bool listed = help.find(long_name(row.name) + " ") != std::string::npos ||
+					    help.find(long_name(row.name) + "\n") != std::string::npos;
+			if (row.commands & c.bit) {
+				EXPECT_TRUE(listed) << c.name << " --help lacks " << row.name << ":\n" << help;
+			}
+		}
+	}
+	EXPECT_EQ(cli::help_text(spec(cli::cmd::doctor)).find("--ringbuf-size"), std::string::npos);
+	EXPECT_EQ(cli::help_text(spec(cli::cmd::unload)).find("--resolve-calls"), std::string::npos);
+	EXPECT_NE(cli::help_text(spec(cli::cmd::info)).find("--color arg (=auto)"), std::string::npos);
+	EXPECT_NE(cli::help_text(spec(cli::cmd::bench)).find("-n [ --cycles ] arg (=100)"), std::string::npos);
+}
+
+TEST(options, an_option_a_command_does_not_use_is_a_usage_error)
+{
+	auto doctor = parse(cli::cmd::doctor, {"--ringbuf-size", "4096", "x.ko"});
+	EXPECT_EQ(doctor.rc, cli::EXIT_USAGE);
+	EXPECT_NE(doctor.err.find("--ringbuf-size"), std::string::npos) << doctor.err;
+	EXPECT_TRUE(doctor.out.empty());
+	EXPECT_EQ(parse(cli::cmd::unload, {"--resolve-calls", "kt_hello"}).rc, cli::EXIT_USAGE);
+	EXPECT_EQ(parse(cli::cmd::compare, {"--verbose", "a.json", "b.json"}).rc, cli::EXIT_USAGE);
+}
+
+TEST(options, values_land_in_their_fields)
+{
+	auto load = parse(cli::cmd::load, {"--trace", "--ringbuf-size", "8192", "--with-deps", "-q", "crc_itu_t",
+					   "a=1"});
+	ASSERT_EQ(load.rc, 0) << load.err;
+	EXPECT_TRUE(load.opt.trace);
+	EXPECT_EQ(load.opt.ringbuf_bytes, 8192u);
+	EXPECT_TRUE(load.opt.with_deps);
+	EXPECT_TRUE(load.opt.quiet);
+	EXPECT_FALSE(load.opt.force);
+	EXPECT_EQ(load.positional, (std::vector<std::string>{"crc_itu_t", "a=1"}));
+
+	auto doctor = parse(cli::cmd::doctor, {"--trusted-cert", "a.pem", "-j", "3", "--trusted-cert=b.der", "m.ko"});
+	ASSERT_EQ(doctor.rc, 0) << doctor.err;
+	EXPECT_EQ(doctor.opt.trusted_certs, (std::vector<std::string>{"a.pem", "b.der"}));
+	EXPECT_EQ(doctor.opt.jobs, 3u);
+
+	auto bench = parse(cli::cmd::bench, {"--json", "out.json", "m.ko"});
+	ASSERT_EQ(bench.rc, 0) << bench.err;
+	EXPECT_EQ(bench.opt.json_path, "out.json");
+	EXPECT_FALSE(bench.opt.json);
+	EXPECT_EQ(bench.opt.cycles, 100u);
+	EXPECT_EQ(bench.opt.warmup, 5u);
+	EXPECT_EQ(parse(cli::cmd::bench, {"-n", "7", "m.ko"}).opt.cycles, 7u);
+
+	auto compare = parse(cli::cmd::compare, {"--threshold", "5", "a.json", "b.json"});
+	ASSERT_EQ(compare.rc, 0) << compare.err;
+	EXPECT_DOUBLE_EQ(compare.opt.threshold_pct, 5);
+	EXPECT_DOUBLE_EQ(compare.opt.alpha, 0.05);
+}
+
+TEST(options, colour_is_checked_the_same_way_for_every_command)
+{
+	for (const auto &c : all_commands) {
+		EXPECT_EQ(parse(c.bit, {"--color=always"}).opt.color, "always") << c.name;
+		auto bad = parse(c.bit, {"--color=sometimes"});
+		EXPECT_EQ(bad.rc, cli::EXIT_USAGE) << c.name;
+		EXPECT_NE(bad.err.find("the argument for option 'color' is invalid"), std::string::npos) << c.name << ": " << bad.err;
+	}
+}
+
+TEST(options, help_is_printed_on_stdout_and_ends_the_parse)
+{
+	const cli::command_spec s{cli::cmd::watch, "watch", "Usage: kmod-trace watch\n\nOptions", "Examples: x\n"};
+	cli::options o;
+	std::vector<std::string> pos;
+	testing::internal::CaptureStdout();
+	const int rc = cli::parse_command(s, {"--help"}, o, pos);
+	const std::string out = testing::internal::GetCapturedStdout();
+	EXPECT_EQ(rc, -1);
+	EXPECT_EQ(out, cli::help_text(s));
+	EXPECT_EQ(out.rfind("Usage: kmod-trace watch\n\nOptions:\n", 0), 0u) << out;
+	EXPECT_NE(out.find("\nExamples: x\n"), std::string::npos) << out;
+}
+
+TEST(options, commands_refuse_what_they_do_not_take)
+{
+	testing::internal::CaptureStderr();
+	EXPECT_EQ(cli::cmd_doctor({"--ringbuf-size", "4096", "x.ko"}), cli::EXIT_USAGE);
+	EXPECT_EQ(cli::cmd_info({"--quiet", "x.ko"}), cli::EXIT_USAGE);
+	const std::string err = testing::internal::GetCapturedStderr();
+	EXPECT_NE(err.find("kmod-trace doctor: "), std::string::npos) << err;
+	EXPECT_NE(err.find("kmod-trace info: "), std::string::npos) << err;
+}
+
+// info colours as the other commands do: --color=always, never.
+TEST(options, info_colours_when_asked)
+{
+	KT_REQUIRE_KERNEL(k, false);
+	const std::string path = kt_test::find_module(*k, "crc-itu-t");
+	ASSERT_FALSE(path.empty());
+	testing::internal::CaptureStdout();
+	EXPECT_EQ(cli::cmd_info({"--color=always", path}), cli::EXIT_OK);
+	const std::string always = testing::internal::GetCapturedStdout();
+	testing::internal::CaptureStdout();
+	EXPECT_EQ(cli::cmd_info({"--color=never", path}), cli::EXIT_OK);
+	const std::string never = testing::internal::GetCapturedStdout();
+	EXPECT_EQ(always.rfind("\x1b[1mcrc_itu_t\x1b[0m\n", 0), 0u) << always.substr(0, 80);
+	EXPECT_EQ(never.rfind("crc_itu_t\n", 0), 0u) << never.substr(0, 80);
+	EXPECT_EQ(never.find('\x1b'), std::string::npos);
+}
