@@ -12,6 +12,27 @@
 
 namespace kt {
 
+namespace {
+
+// Closes the descriptor it owns.
+class owned_fd {
+public:
+	explicit owned_fd(int fd) : fd_(fd) {}
+	~owned_fd()
+	{
+		if (fd_ >= 0)
+			close(fd_);
+	}
+	owned_fd(const owned_fd &) = delete;
+	owned_fd &operator=(const owned_fd &) = delete;
+	int get() const { return fd_; }
+
+private:
+	int fd_;
+};
+
+} // namespace
+
 kernel_probe::kernel_probe()
 {
 	btf_ = btf__load_vmlinux_btf();
@@ -40,11 +61,15 @@ bool kernel_probe::fentry_can_attach(const std::string &func)
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY,
 		    .attach_btf_id = static_cast<__u32>(id));
-	int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, nullptr, "GPL", insns, 2, &opts);
-	if (fd < 0)
+	owned_fd prog(bpf_prog_load(BPF_PROG_TYPE_TRACING, nullptr, "GPL", insns, 2, &opts));
+	if (prog.get() < 0)
 		return false;
-	close(fd);
-	return true;
+	// A kernel may verify the program and still refuse to attach it (the
+	// trampoline cannot be built: bpf_trampoline_link_prog()), so attach it
+	// too, and detach at once by closing the link (libbpf-tools'
+	// fentry_try_attach).
+	owned_fd link(bpf_raw_tracepoint_open(nullptr, prog.get()));
+	return link.get() >= 0;
 }
 
 // Asks the kprobe PMU for a (disabled) probe on the function: the kernel
