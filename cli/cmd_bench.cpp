@@ -1,7 +1,8 @@
 // kmod-trace bench: N load+unload cycles of one module, phase by phase,
 // with statistics and a self-describing results file.
 #include "cli/bench_format.h"
-#include "cli/bench_run.h"
+#include "cli/bench_progress.h"
+#include "cli/bench_session.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/output.h"
@@ -29,7 +30,9 @@ const char *bench_examples =
 	"attach, 2 usage error or unreadable module file, 130 interrupted.\n";
 
 struct bench_cli {
-	bench_config cfg;
+	bench::bench_config cfg;
+	uint32_t ringbuf_bytes = 0;
+	bool verbose = false;
 	std::string json_path;
 	std::string color = "auto";
 	bool quiet = false;
@@ -44,17 +47,46 @@ po::options_description bench_options(bench_cli &o)
 	desc.add_options()
 		("cycles,n", po::value(&o.cfg.cycles)->default_value(100), "measured cycles")
 		("warmup", po::value(&o.cfg.warmup)->default_value(5), "cycles run first and not counted")
+		("jitter-us", po::value(&o.cfg.jitter_us)->default_value(0),
+		 "pause a random 0 to this many microseconds before each cycle, outside the timing")
 		("json", po::value(&o.json_path), "write the results file here (for compare)")
 		("no-trace", po::bool_switch(&o.no_trace), "no BPF: time the calls from user space only")
 		("kernel-config", po::value(&o.cfg.kernel_config),
 		 "a kernel .config to record when /proc/config.gz and /boot/config-* are missing")
 		("no-progress", po::bool_switch(&o.no_progress), "no progress bar even on a tty")
 		("color", po::value(&o.color)->default_value("auto"), "colour: auto, always or never")
-		("verbose,v", po::bool_switch(&o.cfg.verbose), "say more (and show libbpf's log)")
+		("verbose,v", po::bool_switch(&o.verbose), "say more (and show libbpf's log)")
 		("quiet,q", po::bool_switch(&o.quiet), "print only errors (the results file is still written)")
-		("ringbuf-size", po::value(&o.cfg.ringbuf_bytes), "BPF ring buffer size in bytes")
+		("ringbuf-size", po::value(&o.ringbuf_bytes), "BPF ring buffer size in bytes")
 		("help,h", "show this help");
 	return desc;
+}
+
+// Reads the module, attaches the tracer unless --no-trace, and runs the loop
+// with a progress bar and Ctrl-C.
+kt::result<bench::results> run(const bench_cli &o)
+{
+	auto loader = bench::open_system_loader();
+	if (!loader)
+		return make_error(EIO, loader.err().message);
+	auto m = bench::read_bench_module(o.cfg, **loader);
+	if (!m)
+		return m.err();
+	bench_signals signals;
+	std::unique_ptr<bench_tracer> t;
+	if (!o.no_trace) {
+		auto opened = bench_tracer::open(o.cfg.path, o.ringbuf_bytes, o.verbose);
+		if (!opened)
+			return opened.err();
+		t = std::move(*opened);
+	}
+	progress_bar bar(!o.quiet && !o.no_progress && isatty(STDERR_FILENO), m->meta.name, o.cfg.warmup,
+			 o.cfg.cycles);
+	bench::bench_hooks hooks;
+	hooks.tracer = t.get();
+	hooks.observer = &bar;
+	hooks.stop_requested = [&signals] { return signals.raised(); };
+	return bench::run_bench(o.cfg, *m, **loader, hooks);
 }
 
 } // namespace
@@ -71,8 +103,9 @@ int cmd_bench(const args_t &args, const global_options &)
 		print_error("bench", "no module file given (try --help)");
 		return EXIT_USAGE;
 	}
-	if (o.cfg.cycles == 0 || o.cfg.cycles > 1'000'000 || o.cfg.warmup > 1'000'000) {
-		print_error("bench", "-n wants 1 to 1000000 cycles, --warmup 0 to 1000000");
+	if (o.cfg.cycles == 0 || o.cfg.cycles > 1'000'000 || o.cfg.warmup > 1'000'000 ||
+	    o.cfg.jitter_us > 1'000'000) {
+		print_error("bench", "-n wants 1 to 1000000 cycles, --warmup and --jitter-us 0 to 1000000");
 		return EXIT_USAGE;
 	}
 	o.cfg.path = positional[0];
@@ -82,10 +115,8 @@ int cmd_bench(const args_t &args, const global_options &)
 		return EXIT_USAGE;
 	}
 	o.cfg.params = join_params({positional.begin() + 1, positional.end()});
-	o.cfg.trace = !o.no_trace;
-	o.cfg.progress = !o.quiet && !o.no_progress && isatty(STDERR_FILENO);
 
-	auto r = run_bench(o.cfg);
+	auto r = run(o);
 	if (!r) {
 		print_error("bench", r.err());
 		return r.err().code == -EINTR ? 130 : r.err().code == -EINVAL ? EXIT_USAGE : EXIT_FAILED;
