@@ -70,6 +70,9 @@ std::string render_bench_table(const bench::results &r, bool color)
 		out += "\n";
 	}
 	out += "outliers: outside Tukey's fences (Q1 - 1.5 IQR, Q3 + 1.5 IQR); counted, never removed\n";
+	if (r.run.loader_setup_ns)
+		out += "libkmod setup: " + format_ns(static_cast<double>(*r.run.loader_setup_ns)) +
+		       ", once before the first cycle (in no sample)\n";
 	if (r.memory)
 		out += fmt("memory: text %llu, rodata %llu, data %llu, init %llu bytes%s\n",
 			   (unsigned long long)r.memory->text, (unsigned long long)r.memory->rodata,

@@ -1,7 +1,8 @@
 // kmod-trace bench: N load+unload cycles of one module, phase by phase,
 // with statistics and a self-describing results file.
 #include "cli/bench_format.h"
-#include "cli/bench_run.h"
+#include "cli/bench_progress.h"
+#include "cli/bench_session.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/output.h"
@@ -32,6 +33,43 @@ const command_spec bench_spec{cmd::bench, "bench",
 			      "Benchmark load+unload cycles of a module.\n\nOptions",
 			      bench_examples};
 
+// What run() needs of the parsed options.
+struct bench_cli {
+	bench::bench_config cfg;
+	uint32_t ringbuf_bytes = 0;
+	bool verbose = false;
+	bool quiet = false;
+	bool no_trace = false;
+	bool no_progress = false;
+};
+
+// Reads the module, attaches the tracer unless --no-trace, and runs the loop
+// with a progress bar and Ctrl-C.
+kt::result<bench::results> run(const bench_cli &o)
+{
+	auto loader = bench::open_system_loader();
+	if (!loader)
+		return make_error(EIO, loader.err().message);
+	auto m = bench::read_bench_module(o.cfg, **loader);
+	if (!m)
+		return m.err();
+	bench_signals signals;
+	std::unique_ptr<bench_tracer> t;
+	if (!o.no_trace) {
+		auto opened = bench_tracer::open(o.cfg.path, o.ringbuf_bytes, o.verbose);
+		if (!opened)
+			return opened.err();
+		t = std::move(*opened);
+	}
+	progress_bar bar(!o.quiet && !o.no_progress && isatty(STDERR_FILENO), m->meta.name, o.cfg.warmup,
+			 o.cfg.cycles);
+	bench::bench_hooks hooks;
+	hooks.tracer = t.get();
+	hooks.observer = &bar;
+	hooks.stop_requested = [&signals] { return signals.raised(); };
+	return bench::run_bench(o.cfg, *m, **loader, hooks);
+}
+
 } // namespace
 
 int cmd_bench(const args_t &args)
@@ -45,26 +83,28 @@ int cmd_bench(const args_t &args)
 		print_error("bench", "no module file given (try --help)");
 		return EXIT_USAGE;
 	}
-	if (opt.cycles == 0 || opt.cycles > 1'000'000 || opt.warmup > 1'000'000) {
-		print_error("bench", "-n wants 1 to 1000000 cycles, --warmup 0 to 1000000");
+	if (opt.cycles == 0 || opt.cycles > 1'000'000 || opt.warmup > 1'000'000 || opt.jitter_us > 1'000'000) {
+		print_error("bench", "-n wants 1 to 1000000 cycles, --warmup and --jitter-us 0 to 1000000");
 		return EXIT_USAGE;
 	}
-	bench_config cfg;
-	cfg.path = positional[0];
-	if (auto c = check_module_file(cfg.path); !looks_like_path(cfg.path) || !c) {
-		print_error("bench", c ? cfg.path + ": give the path to a .ko file" : c.err().message);
+	bench_cli o;
+	o.cfg.path = positional[0];
+	if (auto c = check_module_file(o.cfg.path); !looks_like_path(o.cfg.path) || !c) {
+		print_error("bench", c ? o.cfg.path + ": give the path to a .ko file" : c.err().message);
 		return EXIT_USAGE;
 	}
-	cfg.params = join_params({positional.begin() + 1, positional.end()});
-	cfg.cycles = opt.cycles;
-	cfg.warmup = opt.warmup;
-	cfg.trace = !opt.no_trace;
-	cfg.progress = !opt.quiet && !opt.no_progress && isatty(STDERR_FILENO);
-	cfg.verbose = opt.verbose;
-	cfg.ringbuf_bytes = opt.ringbuf_bytes;
-	cfg.kernel_config = opt.kernel_config;
+	o.cfg.params = join_params({positional.begin() + 1, positional.end()});
+	o.cfg.cycles = opt.cycles;
+	o.cfg.warmup = opt.warmup;
+	o.cfg.jitter_us = opt.jitter_us;
+	o.cfg.kernel_config = opt.kernel_config;
+	o.ringbuf_bytes = opt.ringbuf_bytes;
+	o.verbose = opt.verbose;
+	o.quiet = opt.quiet;
+	o.no_trace = opt.no_trace;
+	o.no_progress = opt.no_progress;
 
-	auto r = run_bench(cfg);
+	auto r = run(o);
 	if (!r) {
 		print_error("bench", r.err());
 		return r.err().code == -EINTR ? 130 : r.err().code == -EINVAL ? EXIT_USAGE : EXIT_FAILED;

@@ -77,6 +77,8 @@ const option_spec table[] = {
 	{"jobs,j", doctor, "threads for directories (default: all cores)", value<&options::jobs>},
 	{"cycles,n", bench, "measured cycles", defaulted<&options::cycles>},
 	{"warmup", bench, "cycles run first and not counted", defaulted<&options::warmup>},
+	{"jitter-us", bench, "pause a random 0 to this many microseconds before each cycle, outside the timing",
+	 defaulted<&options::jitter_us>},
 	{"json", bench, "write the results file here (for compare)", value<&options::json_path>},
 	{"no-trace", bench, "no BPF: time the calls from user space only", flag<&options::no_trace>},
 	{"kernel-config", bench, "a kernel .config to record when /proc/config.gz and /boot/config-* are missing",

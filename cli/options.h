@@ -52,6 +52,7 @@ struct options {
 	// bench
 	uint64_t cycles = 100;
 	uint64_t warmup = 5;
+	uint32_t jitter_us = 0;
 	std::string json_path;
 	bool no_trace = false;
 	std::string kernel_config;

@@ -54,6 +54,17 @@ json machine_json(const machine_info &m)
 		{"virtualization", m.virtualization}, {"virtualization_evidence", m.evidence}};
 }
 
+json run_json(const run_info &r)
+{
+	json j = {{"cycles", r.cycles}, {"warmup", r.warmup}, {"traced", r.traced}, {"lost_events", r.lost_events},
+		  {"wall_ns", r.wall_ns}, {"probes", r.probes}};
+	if (r.loader_setup_ns)
+		j["loader_setup_ns"] = *r.loader_setup_ns;
+	if (r.jitter_us)
+		j["jitter_us"] = *r.jitter_us;
+	return j;
+}
+
 } // namespace
 
 std::string to_json_text(const results &r)
@@ -65,8 +76,7 @@ std::string to_json_text(const results &r)
 		{"date", r.date}, {"machine", machine_json(r.machine)},
 		{"module", {{"name", r.module.name}, {"path", r.module.path}, {"sha256", r.module.sha256},
 			    {"size", r.module.size}, {"params", r.module.params}}},
-		{"run", {{"cycles", r.run.cycles}, {"warmup", r.run.warmup}, {"traced", r.run.traced},
-			 {"lost_events", r.run.lost_events}, {"wall_ns", r.run.wall_ns}, {"probes", r.run.probes}}},
+		{"run", run_json(r.run)},
 		{"memory", r.memory ? json{{"text", r.memory->text}, {"rodata", r.memory->rodata},
 					   {"data", r.memory->data}, {"init", r.memory->init},
 					   {"varied", r.memory->varied}}

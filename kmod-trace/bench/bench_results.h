@@ -59,6 +59,9 @@ struct run_info {
 	uint64_t lost_events = 0;
 	uint64_t wall_ns = 0;	// measured cycles, settling included
 	std::map<std::string, std::string> probes;	// function -> fentry|kprobe
+	// Optional (older files and other tools' files lack them):
+	std::optional<uint64_t> loader_setup_ns;	// libkmod's setup, once, not in any sample
+	std::optional<uint64_t> jitter_us;	// the random pause before each cycle, at most
 };
 
 struct results {

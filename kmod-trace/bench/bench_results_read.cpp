@@ -194,6 +194,10 @@ run_info read_run(const json &root)
 	out.lost_events = count(r, w, "lost_events", UINT64_MAX);
 	out.wall_ns = count(r, w, "wall_ns", UINT64_MAX);
 	out.probes = string_map(r, w, "probes");
+	if (r.contains("loader_setup_ns"))
+		out.loader_setup_ns = count(r, w, "loader_setup_ns", UINT64_MAX);
+	if (r.contains("jitter_us"))
+		out.jitter_us = count(r, w, "jitter_us", UINT32_MAX);
 	return out;
 }
 

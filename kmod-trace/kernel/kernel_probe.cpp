@@ -14,6 +14,12 @@
 
 namespace kt {
 
+namespace {
+
+// Closes the descriptor it owns.
+
+} // namespace
+
 kernel_probe::kernel_probe()
 {
 	btf_ = btf__load_vmlinux_btf();
@@ -42,8 +48,15 @@ bool kernel_probe::fentry_can_attach(const std::string &func)
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY,
 		    .attach_btf_id = static_cast<__u32>(id));
-	unique_fd fd(bpf_prog_load(BPF_PROG_TYPE_TRACING, nullptr, "GPL", insns, 2, &opts));
-	return bool(fd);
+	unique_fd prog(bpf_prog_load(BPF_PROG_TYPE_TRACING, nullptr, "GPL", insns, 2, &opts));
+	if (!prog)
+		return false;
+	// A kernel may verify the program and still refuse to attach it (the
+	// trampoline cannot be built: bpf_trampoline_link_prog()), so attach it
+	// too, and detach at once by closing the link (libbpf-tools'
+	// fentry_try_attach).
+	unique_fd link(bpf_raw_tracepoint_open(nullptr, prog.get()));
+	return bool(link);
 }
 
 // Asks the kprobe PMU for a (disabled) probe on the function: the kernel

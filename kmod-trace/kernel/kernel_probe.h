@@ -17,8 +17,9 @@ public:
 	kernel_probe &operator=(const kernel_probe &) = delete;
 
 	bool has_btf() const { return btf_ != nullptr; }
-	// The function is in BTF and the verifier accepts an fentry program
-	// for it (libbpf-tools' fentry_can_attach).
+	// The function is in BTF and the kernel accepts an fentry program
+	// for it: it loads and attaches (then is detached at once), as
+	// libbpf-tools' fentry_can_attach does.
 	bool fentry_can_attach(const std::string &func);
 	// The function is a kernel text symbol a kprobe can sit on.
 	bool kprobe_exists(const std::string &func);

@@ -4,6 +4,7 @@
 
 #include <libkmod.h>
 
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <sys/stat.h>
@@ -12,28 +13,10 @@ namespace kt {
 
 namespace {
 
-struct ctx_deleter {
-	void operator()(kmod_ctx *c) const { kmod_unref(c); }
-};
 struct mod_deleter {
 	void operator()(kmod_module *m) const { kmod_module_unref(m); }
 };
-using ctx_ptr = std::unique_ptr<kmod_ctx, ctx_deleter>;
 using mod_ptr = std::unique_ptr<kmod_module, mod_deleter>;
-
-result<ctx_ptr> ctx_new()
-{
-	ctx_ptr ctx(kmod_new(nullptr, nullptr));
-	if (!ctx)
-		return make_error(ENOMEM, "cannot create a libkmod context");
-	// libkmod's own log would repeat, on stderr, what our errors say.
-	kmod_set_log_fn(ctx.get(), [](void *, int, const char *, int, const char *, const char *, va_list) {},
-			nullptr);
-	// Index files are optional: a path load needs none, and a bare
-	// system without modules.dep must still work.
-	kmod_load_resources(ctx.get());
-	return ctx;
-}
 
 result<mod_ptr> module_lookup(kmod_ctx *ctx, const std::string &name)
 {
@@ -62,18 +45,38 @@ result<mod_ptr> module_from_path(kmod_ctx *ctx, const std::string &path)
 
 } // namespace
 
+void module_loader::ctx_deleter::operator()(kmod_ctx *c) const
+{
+	kmod_unref(c);
+}
+
+result<module_loader> module_loader::open()
+{
+	const auto start = std::chrono::steady_clock::now();
+	module_loader l;
+	l.ctx_.reset(kmod_new(nullptr, nullptr));
+	if (!l.ctx_)
+		return make_error(ENOMEM, "cannot create a libkmod context");
+	// libkmod's own log would repeat, on stderr, what our errors say.
+	kmod_set_log_fn(l.ctx_.get(), [](void *, int, const char *, int, const char *, const char *, va_list) {},
+			nullptr);
+	// Index files are optional: a path load needs none, and a bare
+	// system without modules.dep must still work.
+	kmod_load_resources(l.ctx_.get());
+	const auto took = std::chrono::steady_clock::now() - start;
+	l.setup_ns_ = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
+	return l;
+}
+
 bool looks_like_path(const std::string &module)
 {
 	return module.find('/') != std::string::npos || has_module_extension(module);
 }
 
-result<load_outcome> module_load(const load_request &req)
+result<load_outcome> module_loader::load(const load_request &req) const
 {
-	auto ctx = ctx_new();
-	if (!ctx)
-		return ctx.err();
-	auto mod = looks_like_path(req.module) ? module_from_path(ctx->get(), req.module)
-					       : module_lookup(ctx->get(), req.module);
+	auto mod = looks_like_path(req.module) ? module_from_path(ctx_.get(), req.module)
+					       : module_lookup(ctx_.get(), req.module);
 	if (!mod)
 		return mod.err();
 
@@ -103,13 +106,10 @@ result<load_outcome> module_load(const load_request &req)
 	return out;
 }
 
-result<void> module_unload(const std::string &name)
+result<void> module_loader::unload(const std::string &name) const
 {
-	auto ctx = ctx_new();
-	if (!ctx)
-		return ctx.err();
 	kmod_module *raw = nullptr;
-	int err = kmod_module_new_from_name(ctx->get(), name.c_str(), &raw);
+	int err = kmod_module_new_from_name(ctx_.get(), name.c_str(), &raw);
 	if (err < 0)
 		return make_error(err, "cannot name module '" + name + "': " + std::strerror(-err));
 	mod_ptr mod(raw);
@@ -123,13 +123,32 @@ result<void> module_unload(const std::string &name)
 	return {};
 }
 
+std::string module_loader::module_for_symbol(const std::string &symbol) const
+{
+	auto mod = module_lookup(ctx_.get(), "symbol:" + symbol);
+	return mod ? kmod_module_get_name(mod->get()) : "";
+}
+
+result<load_outcome> module_load(const load_request &req)
+{
+	auto l = module_loader::open();
+	if (!l)
+		return l.err();
+	return l->load(req);
+}
+
+result<void> module_unload(const std::string &name)
+{
+	auto l = module_loader::open();
+	if (!l)
+		return l.err();
+	return l->unload(name);
+}
+
 std::string module_for_symbol(const std::string &symbol)
 {
-	auto ctx = ctx_new();
-	if (!ctx)
-		return "";
-	auto mod = module_lookup(ctx->get(), "symbol:" + symbol);
-	return mod ? kmod_module_get_name(mod->get()) : "";
+	auto l = module_loader::open();
+	return l ? l->module_for_symbol(symbol) : "";
 }
 
 std::string join_params(const std::vector<std::string> &words)

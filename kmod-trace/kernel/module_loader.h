@@ -4,8 +4,12 @@
 
 #include "kmod-trace/util/result.h"
 
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+struct kmod_ctx;
 
 namespace kt {
 
@@ -24,6 +28,29 @@ struct load_outcome {
 
 // True when the argument names a file (has a '/' or a .ko suffix).
 bool looks_like_path(const std::string &module);
+
+// A libkmod context with its configuration and indexes read, made once
+// and kept: kmod_new() and kmod_load_resources() are user-space setup that
+// a caller timing a load (bench) must not count as part of the load.
+class module_loader {
+public:
+	static result<module_loader> open();
+
+	// As module_load() and module_unload() below, in this context.
+	result<load_outcome> load(const load_request &req) const;
+	result<void> unload(const std::string &name) const;
+	std::string module_for_symbol(const std::string &symbol) const;
+
+	// How long open() took to make the context and read its indexes.
+	uint64_t setup_ns() const { return setup_ns_; }
+
+private:
+	struct ctx_deleter {
+		void operator()(kmod_ctx *c) const;
+	};
+	std::unique_ptr<kmod_ctx, ctx_deleter> ctx_;
+	uint64_t setup_ns_ = 0;
+};
 
 // Loads the module. Errors that are not the kernel's answer (bad path,
 // libkmod setup) come back as an error; the kernel's refusal comes back

@@ -88,7 +88,7 @@ std::vector<uint64_t> as_ns(const std::vector<double> &v)
 }
 
 int write_json(const std::string &file, const char *path, const std::string &name, const std::string &params,
-	       unsigned long warmup, uint64_t wall, const std::vector<double> (&series)[3])
+	       unsigned long warmup, unsigned long jitter_us, uint64_t wall, const std::vector<double> (&series)[3])
 {
 	kt::bench::results r;
 	r.tool_version = "raw-load-loop " + kt::version();
@@ -109,6 +109,7 @@ int write_json(const std::string &file, const char *path, const std::string &nam
 	r.run.warmup = warmup;
 	r.run.traced = false;
 	r.run.wall_ns = wall;
+	r.run.jitter_us = jitter_us;
 	const char *names[3] = {"load-call", "unload-call", "cycle"};
 	for (int i = 0; i < 3; i++)
 		r.metrics.push_back({names[i], "call", as_ns(series[i]), 1, "", 0});
@@ -169,5 +170,5 @@ int main(int argc, char **argv)
 		    "median_unload_ns=%.0f mean_cycle_ns=%.0f wall_per_cycle_ns=%.0f\n",
 		    name.c_str(), n, kt::bench::median(total), kt::bench::median(load), kt::bench::median(unload),
 		    kt::bench::summarize(total).mean, wall / static_cast<double>(n));
-	return json.empty() ? 0 : write_json(json, path, name, params, warmup, wall_ns, series);
+	return json.empty() ? 0 : write_json(json, path, name, params, warmup, jitter_us, wall_ns, series);
 }

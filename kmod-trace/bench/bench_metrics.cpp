@@ -1,8 +1,8 @@
-#include "cli/bench_metrics.h"
+#include "kmod-trace/bench/bench_metrics.h"
 
 #include <algorithm>
 
-namespace kt::cli {
+namespace kt::bench {
 
 const std::vector<std::string> &metric_display_order()
 {
@@ -47,7 +47,7 @@ void metric_accumulator::add_cycle(uint64_t load_call_ns, uint64_t unload_call_n
 		add("load", "operation", load->total_ns);
 		add_phases(*load);
 		if (load->memory) {
-			bench::memory_sizes m{load->memory->text, load->memory->rodata, load->memory->data,
+			memory_sizes m{load->memory->text, load->memory->rodata, load->memory->data,
 					      load->memory->init, false};
 			if (!memory_)
 				memory_ = m;
@@ -77,7 +77,7 @@ uint64_t median_of(std::vector<uint64_t> v)
 
 } // namespace
 
-void metric_accumulator::finish(bench::results &r)
+void metric_accumulator::finish(results &r)
 {
 	std::vector<std::string> names;
 	for (const auto &n : metric_display_order())
@@ -88,7 +88,7 @@ void metric_accumulator::finish(bench::results &r)
 			names.push_back(n);
 	for (const auto &n : names) {
 		series &s = series_[n];
-		bench::metric m;
+		metric m;
 		m.name = n;
 		m.kind = s.kind;
 		m.runs = static_cast<uint32_t>(median_of(s.runs));
@@ -100,4 +100,4 @@ void metric_accumulator::finish(bench::results &r)
 	r.memory = memory_;
 }
 
-} // namespace kt::cli
+} // namespace kt::bench

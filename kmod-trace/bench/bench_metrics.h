@@ -5,10 +5,11 @@
 #include "kmod-trace/bench/bench_results.h"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
-namespace kt::cli {
+namespace kt::bench {
 
 // The order metrics are shown in: whole operations, then phases as the
 // loader runs them, then unload, then the times seen from user space.
@@ -20,7 +21,7 @@ public:
 	void add_cycle(uint64_t load_call_ns, uint64_t unload_call_ns, const attempt_record *load,
 		       const attempt_record *unload);
 	// Moves the metrics (in display order) and memory sizes into r.
-	void finish(bench::results &r);
+	void finish(results &r);
 
 private:
 	struct series {
@@ -34,7 +35,7 @@ private:
 
 	std::map<std::string, series> series_;
 	std::vector<std::string> seen_order_;
-	std::optional<bench::memory_sizes> memory_;
+	std::optional<memory_sizes> memory_;
 };
 
-} // namespace kt::cli
+} // namespace kt::bench
