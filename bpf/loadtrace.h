@@ -6,7 +6,9 @@
 
 #define KT_NAME_LEN 56	/* MODULE_NAME_LEN on 64-bit */
 #define KT_COMM_LEN 16
-#define KT_TEXT_LEN 160	/* symbol names and kernel log lines, truncated */
+#define KT_TEXT_LEN 160	/* symbol and file names, truncated */
+#define KT_LOG_LEN 1024	/* a kernel log line whole: printk's record limit,
+			 * PRINTKRB_RECORD_MAX (CONSOLE_LOG_MAX before 6.3) */
 
 enum kt_event_kind {
 	KT_EV_BEGIN = 1,	/* attempt began: arg[0] op, arg[1] image bytes */
@@ -17,7 +19,7 @@ enum kt_event_kind {
 	KT_EV_NAME = 5,		/* the module's name became known */
 	KT_EV_MEMORY = 6,	/* arg[0..3]: text, rodata, data, init bytes */
 	/* 7 was a per-symbol failure; the kernel's log lines carry it now */
-	KT_EV_LOG = 8,		/* a kernel log line the attempt printed */
+	KT_EV_LOG = 8,		/* a kernel log line: struct kt_log_event */
 	KT_EV_FILE = 9,		/* finit_module: text = the file's name */
 };
 
@@ -66,6 +68,20 @@ struct kt_event {
 	char comm[KT_COMM_LEN];
 	char name[KT_NAME_LEN];
 	char text[KT_TEXT_LEN];
+};
+
+/* A kernel log line the attempt printed. Its header matches kt_event's
+ * first fields (kind first, so a reader tells the two apart); only
+ * offsetof(text) + len bytes are sent, so a record is as long as its line. */
+struct kt_log_event {
+	__u32 kind;		/* KT_EV_LOG */
+	__u32 len;		/* bytes of text sent, below KT_LOG_LEN */
+	__u32 tid;
+	__u32 tgid;
+	__u64 attempt;
+	__u64 ts_ns;
+	char comm[KT_COMM_LEN];
+	char text[KT_LOG_LEN];	/* not NUL-terminated */
 };
 
 /* Per-task state of an attempt in flight (BPF side; in the skeleton too). */

@@ -41,6 +41,14 @@ struct {
 	__type(value, struct kt_symbuf);
 } symbuf SEC(".maps");
 
+/* A log line is built here, then sent at its own length. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kt_log_event);
+} logbuf SEC(".maps");
+
 struct kt_symscan {
 	const Elf64_Sym *syms;
 	__u64 n;

@@ -53,9 +53,10 @@ uint64_t since(uint64_t t, uint64_t start)
 	return t > start ? t - start : 0;
 }
 
-std::string log_line(const kt_event &ev)
+std::string log_line(const kt_log_event &ev)
 {
-	std::string s = fixed_string(ev.text, sizeof ev.text);
+	size_t n = std::min<size_t>(ev.len, sizeof ev.text);
+	std::string s(ev.text, strnlen(ev.text, n));
 	while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
 		s.pop_back();
 	return s;
@@ -83,25 +84,38 @@ static void symbols_from_log(attempt_record &a)
 	}
 }
 
-attempt_record &attempt_builder::get(const kt_event &ev)
+attempt_record &attempt_builder::get(uint64_t attempt, uint32_t tgid, uint32_t tid, const char *comm,
+				     size_t comm_len)
 {
-	auto [it, fresh] = open_.try_emplace(ev.attempt);
+	auto [it, fresh] = open_.try_emplace(attempt);
 	attempt_record &a = it->second;
 	if (fresh) {
-		a.attempt = ev.attempt;
-		a.pid = ev.tgid;
-		a.tid = ev.tid;
-		a.comm = fixed_string(ev.comm, sizeof ev.comm);
+		a.attempt = attempt;
+		a.pid = tgid;
+		a.tid = tid;
+		a.comm = fixed_string(comm, comm_len);
 	}
 	return a;
 }
 
+// A late event (free-init) of an attempt already handed out.
+bool attempt_builder::released(uint64_t attempt) const
+{
+	return attempt <= released_max_ && !open_.count(attempt);
+}
+
+void attempt_builder::add(const kt_log_event &ev)
+{
+	if (released(ev.attempt))
+		return;
+	get(ev.attempt, ev.tgid, ev.tid, ev.comm, sizeof ev.comm).log.push_back(log_line(ev));
+}
+
 void attempt_builder::add(const kt_event &ev)
 {
-	// A late event (free-init) of an attempt already handed out.
-	if (ev.attempt <= released_max_ && !open_.count(ev.attempt))
+	if (released(ev.attempt))
 		return;
-	attempt_record &a = get(ev);
+	attempt_record &a = get(ev.attempt, ev.tgid, ev.tid, ev.comm, sizeof ev.comm);
 	switch (ev.kind) {
 	case KT_EV_BEGIN:
 		a.start_ns = ev.ts_ns;
@@ -125,9 +139,6 @@ void attempt_builder::add(const kt_event &ev)
 		break;
 	case KT_EV_MEMORY:
 		a.memory = module_memory{ev.arg[0], ev.arg[1], ev.arg[2], ev.arg[3]};
-		break;
-	case KT_EV_LOG:
-		a.log.push_back(log_line(ev));
 		break;
 	case KT_EV_FILE:
 		a.file = fixed_string(ev.text, sizeof ev.text);

@@ -9,6 +9,7 @@
 #include <vector>
 
 struct kt_event;
+struct kt_log_event;
 
 namespace kt {
 
@@ -16,6 +17,8 @@ class attempt_builder {
 public:
 	// Takes one event as the ring buffer delivered it.
 	void add(const struct kt_event &ev);
+	// A kernel log line; ev.len bytes of ev.text are the line.
+	void add(const struct kt_log_event &ev);
 	// Attempts for which ready() holds leave the builder, in attempt order.
 	std::vector<attempt_record> take(const std::function<bool(const attempt_record &)> &ready);
 	std::vector<attempt_record> take_complete()
@@ -29,7 +32,8 @@ public:
 	size_t open_count() const { return open_.size(); }
 
 private:
-	attempt_record &get(const struct kt_event &ev);
+	attempt_record &get(uint64_t attempt, uint32_t tgid, uint32_t tid, const char *comm, size_t comm_len);
+	bool released(uint64_t attempt) const;
 	std::map<uint64_t, attempt_record> open_;
 	uint64_t released_max_ = 0;
 };

@@ -9,8 +9,10 @@
 #include "loadtrace.skel.h"
 
 #include <bpf/libbpf.h>
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstddef>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -91,6 +93,21 @@ struct tracer::impl {
 	static int on_event(void *ctx, void *data, size_t size)
 	{
 		auto *self = static_cast<impl *>(ctx);
+		uint32_t kind = 0;
+		if (size < sizeof kind)
+			return 0;
+		std::memcpy(&kind, data, sizeof kind);
+		if (kind == KT_EV_LOG) {
+			// Variable length: the header, then as much text as was sent.
+			constexpr size_t head = offsetof(kt_log_event, text);
+			if (size < head)
+				return 0;
+			kt_log_event ev;
+			std::memcpy(&ev, data, std::min(size, sizeof ev));
+			ev.len = static_cast<uint32_t>(std::min<size_t>({ev.len, size - head, sizeof ev.text}));
+			self->builder.add(ev);
+			return 0;
+		}
 		if (size < sizeof(kt_event))
 			return 0;
 		kt_event ev;

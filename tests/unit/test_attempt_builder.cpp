@@ -23,6 +23,19 @@ kt_event ev(uint32_t kind, uint64_t attempt, uint64_t ts, uint32_t tid = 100)
 	return e;
 }
 
+kt_log_event log_ev(uint64_t attempt, uint64_t ts, const char *text)
+{
+	kt_log_event e{};
+	e.kind = KT_EV_LOG;
+	e.attempt = attempt;
+	e.ts_ns = ts;
+	e.tid = e.tgid = 100;
+	std::strcpy(e.comm, "insmod");
+	e.len = static_cast<uint32_t>(std::strlen(text));	// sent without a NUL
+	std::memcpy(e.text, text, e.len);
+	return e;
+}
+
 kt_event phase(uint64_t attempt, uint32_t ph, uint64_t ts, uint64_t dur, int64_t ret)
 {
 	kt_event e = ev(KT_EV_PHASE, attempt, ts);
@@ -145,15 +158,9 @@ TEST(attempt_builder, symbol_failures_come_from_the_kernels_own_lines)
 {
 	kt::attempt_builder b;
 	b.add(ev(KT_EV_BEGIN, 4, 100));
-	kt_event l1 = ev(KT_EV_LOG, 4, 110);
-	std::strcpy(l1.text, "kt_x: disagrees about version of symbol _printk\n");
-	kt_event l2 = ev(KT_EV_LOG, 4, 111);
-	std::strcpy(l2.text, "kt_x: Unknown symbol _printk (err -22)\n");
-	kt_event l3 = ev(KT_EV_LOG, 4, 112);
-	std::strcpy(l3.text, "kt_x: Unknown symbol kt_dep_value (err -2)");
-	b.add(l1);
-	b.add(l2);
-	b.add(l3);
+	b.add(log_ev(4, 110, "kt_x: disagrees about version of symbol _printk\n"));
+	b.add(log_ev(4, 111, "kt_x: Unknown symbol _printk (err -22)\n"));
+	b.add(log_ev(4, 112, "kt_x: Unknown symbol kt_dep_value (err -2)"));
 	b.add(end(4, 200, 100, -2));
 	auto done = b.take_complete();
 	ASSERT_EQ(done.size(), 1u);
@@ -163,4 +170,25 @@ TEST(attempt_builder, symbol_failures_come_from_the_kernels_own_lines)
 	EXPECT_EQ(done[0].symbol_failures[1].symbol, "kt_dep_value");
 	EXPECT_EQ(done[0].symbol_failures[1].error, -2);
 	EXPECT_EQ(done[0].log[0], "kt_x: disagrees about version of symbol _printk") << "newline stripped";
+}
+
+TEST(attempt_builder, a_log_line_is_its_sent_length_not_up_to_a_nul)
+{
+	kt::attempt_builder b;
+	b.add(ev(KT_EV_BEGIN, 5, 100));
+	kt_log_event l = log_ev(5, 110, "kt_x: first line");
+	std::memcpy(l.text + l.len, "stale bytes of an earlier, longer line", 38);	// the per-CPU buffer is reused
+	b.add(l);
+	kt_log_event full{};
+	full.kind = KT_EV_LOG;
+	full.attempt = 5;
+	full.len = sizeof full.text + 100;	// claims more than the record holds
+	std::memset(full.text, 'a', sizeof full.text);
+	b.add(full);
+	b.add(end(5, 200, 100, -8));
+	auto done = b.take_complete();
+	ASSERT_EQ(done.size(), 1u);
+	ASSERT_EQ(done[0].log.size(), 2u);
+	EXPECT_EQ(done[0].log[0], "kt_x: first line");
+	EXPECT_EQ(done[0].log[1].size(), sizeof full.text);
 }

@@ -258,3 +258,20 @@ TEST(vm_trace, vermagic_mismatch_is_named)
 	EXPECT_NE(a["failure"].value("message", "").find("5.10.0-99-cloud-amd64"), std::string::npos);
 	EXPECT_EQ(state_sequence(a), "") << "refused before it had a struct module";
 }
+
+TEST(vm_trace, a_long_vermagic_line_is_kept_whole_and_explained)
+{
+	auto a = one_attempt("added_kt_longmagic");
+	EXPECT_EQ(a.value("result", ""), "-ENOEXEC");
+	ASSERT_TRUE(a["failure"].is_object()) << a.dump();
+	EXPECT_EQ(a["failure"].value("check", ""), "vermagic-mismatch") << a.dump();
+	std::string line;
+	for (const auto &l : a.value("log", nlohmann::json::array()))
+		if (l.get<std::string>().find("version magic '") != std::string::npos)
+			line = l.get<std::string>();
+	EXPECT_GT(line.size(), 160u) << a.dump();
+	EXPECT_NE(line.find("a-local-version-long-enough-for-a-long-line"), std::string::npos) << line;
+	EXPECT_NE(line.find("' should be '"), std::string::npos) << line;
+	ASSERT_FALSE(line.empty());
+	EXPECT_EQ(line.back(), '\'') << "the closing quote of the kernel's own vermagic";
+}
