@@ -51,7 +51,7 @@ kt::result<std::unique_ptr<bench_tracer>> bench_tracer::open(const std::string &
 	return std::unique_ptr<bench_tracer>(new bench_tracer(std::move(opened.value()), dir_of(module_path)));
 }
 
-std::vector<attempt_record> bench_tracer::collect(int timeout_ms)
+kt::result<std::vector<attempt_record>> bench_tracer::collect(int timeout_ms)
 {
 	return collect_attempts(*t_, timeout_ms);
 }

@@ -31,7 +31,7 @@ public:
 	// Attaches the tracer to this process's loads.
 	static kt::result<std::unique_ptr<bench_tracer>> open(const std::string &module_path, uint32_t ringbuf_bytes,
 							       bool verbose);
-	std::vector<attempt_record> collect(int timeout_ms) override;
+	kt::result<std::vector<attempt_record>> collect(int timeout_ms) override;
 	void explain(attempt_record &a, const std::string &license) override;
 	uint64_t lost_events() const override { return t_->lost_events(); }
 	std::map<std::string, std::string> probes() const override;

@@ -90,8 +90,12 @@ public:
 		if (!out)
 			return "cannot load: " + out.err().message;
 		std::vector<attempt_record> seen;
-		if (t_)
-			seen = t_->collect(3000);
+		if (t_) {
+			auto c = t_->collect(3000);
+			if (!c)
+				return c.err().message;
+			seen = std::move(*c);
+		}
 		if (out->kernel_errno)
 			return refusal(out->kernel_errno, seen);
 		const attempt_record *load = t_ ? find_attempt(seen, "load", m_.meta.name) : nullptr;
@@ -108,7 +112,10 @@ public:
 			return "cannot unload: " + un.err().message;
 		const attempt_record *unload = nullptr;
 		if (t_) {
-			seen = t_->collect(3000);
+			auto c = t_->collect(3000);
+			if (!c)
+				return c.err().message;
+			seen = std::move(*c);
 			unload = find_attempt(seen, "unload", m_.meta.name);
 			if (!unload)
 				return "the tracer did not see the unload";

@@ -49,8 +49,9 @@ class cycle_tracer {
 public:
 	virtual ~cycle_tracer() = default;
 	// The attempts that finished since the last call, after waiting up to
-	// timeout_ms for the open ones to finish.
-	virtual std::vector<attempt_record> collect(int timeout_ms) = 0;
+	// timeout_ms for the open ones to finish; an error when the ring
+	// buffer cannot be read.
+	virtual result<std::vector<attempt_record>> collect(int timeout_ms) = 0;
 	// Fills a.failure for a refused load of a module with this license.
 	virtual void explain(attempt_record &a, const std::string &license) = 0;
 	virtual uint64_t lost_events() const = 0;

@@ -14,8 +14,8 @@ target_kernel sample_target()
 {
 	target_kernel t;
 	t.release = "6.12.0-test";
-	t.symbols["ktime_get"] = {0x1234abcd, true, true, true, "", "vmlinux"};
-	t.symbols["kt_dep_value"] = {0, false, false, false, "", "kt_dep_provider"};
+	t.symbols["ktime_get"] = {0x1234abcd, true, true, "", "vmlinux"};
+	t.symbols["kt_dep_value"] = {0, false, false, "", "kt_dep_provider"};
 	t.providers["crc_itu_t"] = "crc_itu_t";
 	t.symbols_known = true;
 	return t;

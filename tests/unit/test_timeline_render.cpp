@@ -71,9 +71,9 @@ TEST(timeline_render, a_refused_load_says_why_and_how_to_fix_it)
 	a.result = -ENOENT;
 	a.phases = {{"resolve", 1'000'000, 500'000, -ENOENT, 3, 0}};
 	a.states = {{"UNFORMED", 1'932'000}};
-	a.failure = kt::failure_info{"unknown-symbol", "kt_dep_value", "kt_dep_provider",
-				     "Unknown symbol kt_dep_value",
-				     "load kt_dep_provider first, or use modprobe (kmod-trace load --with-deps)"};
+	a.failure = kt::finding{"unknown-symbol", kt::severity::error, "kt_dep_value", "kt_dep_provider",
+				"Unknown symbol kt_dep_value",
+				"load kt_dep_provider first, or use modprobe (kmod-trace load --with-deps)"};
 	EXPECT_EQ(render_timeline(a, false),
 		  "kt_dep_user: load failed -ENOENT (No such file or directory) in 26.345 ms  "
 		  "[pid 101 kmod-trace, attempt 1]\n"
