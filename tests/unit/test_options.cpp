@@ -94,7 +94,7 @@ TEST(options, each_command_takes_exactly_the_options_it_uses)
 		{"info", {"--help", "--json", "--color", "--verbose"}},
 		{"doctor", {"--kernel-dir", "--symvers", "--sig-enforce", "--trusted-cert", "--jobs", "--json",
 			    "--color", "--verbose", "--quiet", "--help"}},
-		{"bench", {"--cycles", "--warmup", "--json", "--no-trace", "--kernel-config", "--no-progress",
+		{"bench", {"--cycles", "--warmup", "--jitter-us", "--json", "--no-trace", "--kernel-config", "--no-progress",
 			   "--color", "--verbose", "--quiet", "--ringbuf-size", "--help"}},
 		{"compare", {"--threshold", "--alpha", "--resamples", "--html", "--color", "--quiet", "--help"}},
 	};
