@@ -74,15 +74,9 @@ kt::result<bench::results> run(const bench_cli &o)
 
 int cmd_bench(const args_t &args)
 {
-	options opt;
-	std::vector<std::string> positional;
-	int parsed = parse_command(bench_spec, args, opt, positional);
-	if (parsed != EXIT_OK)
-		return parsed == -1 ? EXIT_OK : parsed;
-	if (positional.empty()) {
-		print_error("bench", "no module file given (try --help)");
-		return EXIT_USAGE;
-	}
+	auto [opt, positional, done] = read_command_line(bench_spec, args, "no module file given");
+	if (done)
+		return *done;
 	if (opt.cycles == 0 || opt.cycles > 1'000'000 || opt.warmup > 1'000'000 || opt.jitter_us > 1'000'000) {
 		print_error("bench", "-n wants 1 to 1000000 cycles, --warmup and --jitter-us 0 to 1000000");
 		return EXIT_USAGE;

@@ -57,11 +57,9 @@ bool write_file(const std::string &path, const std::string &text)
 
 int cmd_compare(const args_t &args)
 {
-	options o;
-	std::vector<std::string> files;
-	int parsed = parse_command(compare_spec, args, o, files);
-	if (parsed != EXIT_OK)
-		return parsed == -1 ? EXIT_OK : parsed;
+	auto [o, files, done] = read_command_line(compare_spec, args);
+	if (done)
+		return *done;
 	if (!valid(o)) {
 		print_error("compare", "--threshold wants 0 to 10000, --alpha a number between 0 and 1, "
 				       "--resamples 100 to 1000000");

@@ -70,11 +70,9 @@ int split_args(const std::vector<std::string> &positional, std::vector<std::stri
 
 int cmd_doctor(const args_t &args)
 {
-	options opt;
-	std::vector<std::string> positional;
-	int parsed = parse_command(doctor_spec, args, opt, positional);
-	if (parsed != EXIT_OK)
-		return parsed == -1 ? EXIT_OK : parsed;
+	auto [opt, positional, done] = read_command_line(doctor_spec, args);
+	if (done)
+		return *done;
 	std::vector<std::string> paths, params;
 	if (int rc = split_args(positional, paths, params); rc != EXIT_OK)
 		return rc;

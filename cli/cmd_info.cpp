@@ -255,11 +255,9 @@ std::string human_report(const module_file &f, const module_info &m, bool verbos
 
 int cmd_info(const args_t &args)
 {
-	options opt;
-	std::vector<std::string> modules;
-	int parsed = parse_command(info_spec, args, opt, modules);
-	if (parsed != EXIT_OK)
-		return parsed == -1 ? EXIT_OK : parsed;
+	auto [opt, modules, done] = read_command_line(info_spec, args);
+	if (done)
+		return *done;
 	if (modules.empty()) {
 		print_error("info", "no module file given");
 		std::fprintf(stderr, "Usage: kmod-trace info [--json] [--verbose] MODULE...\n");

@@ -132,15 +132,9 @@ const command_spec unload_spec{cmd::unload, "unload",
 
 int cmd_load(const args_t &args)
 {
-	options opt;
-	std::vector<std::string> positional;
-	int parsed = parse_command(load_spec, args, opt, positional);
-	if (parsed != EXIT_OK)
-		return parsed == -1 ? EXIT_OK : parsed;
-	if (positional.empty()) {
-		print_error("load", "no module given (try --help)");
-		return EXIT_USAGE;
-	}
+	auto [opt, positional, done] = read_command_line(load_spec, args, "no module given");
+	if (done)
+		return *done;
 	load_request req;
 	req.module = positional[0];
 	req.params = join_params({positional.begin() + 1, positional.end()});
@@ -179,11 +173,9 @@ int cmd_load(const args_t &args)
 
 int cmd_unload(const args_t &args)
 {
-	options opt;
-	std::vector<std::string> positional;
-	int parsed = parse_command(unload_spec, args, opt, positional);
-	if (parsed != EXIT_OK)
-		return parsed == -1 ? EXIT_OK : parsed;
+	auto [opt, positional, done] = read_command_line(unload_spec, args);
+	if (done)
+		return *done;
 	if (positional.size() != 1) {
 		print_error("unload", positional.empty() ? "no module name given (try --help)"
 							 : "give exactly one module name");

@@ -47,11 +47,9 @@ bool wanted(const attempt_record &a, const std::string &filter)
 
 int cmd_watch(const args_t &args)
 {
-	options opt;
-	std::vector<std::string> positional;
-	int parsed = parse_command(watch_spec, args, opt, positional);
-	if (parsed != EXIT_OK)
-		return parsed == -1 ? EXIT_OK : parsed;
+	auto [opt, positional, done] = read_command_line(watch_spec, args);
+	if (done)
+		return *done;
 	if (!positional.empty()) {
 		print_error("watch", "unexpected argument '" + positional[0] + "' (try --help)");
 		return EXIT_USAGE;

@@ -159,4 +159,17 @@ int parse_command(const command_spec &c, const std::vector<std::string> &args, o
 	return 0;
 }
 
+command_line read_command_line(const command_spec &c, const std::vector<std::string> &args, const char *missing)
+{
+	command_line cl;
+	int parsed = parse_command(c, args, cl.opt, cl.operands);
+	if (parsed != EXIT_OK) {
+		cl.done = parsed == -1 ? EXIT_OK : parsed;
+	} else if (missing && cl.operands.empty()) {
+		print_error(c.name, std::string(missing) + " (try --help)");
+		cl.done = EXIT_USAGE;
+	}
+	return cl;
+}
+
 } // namespace kt::cli

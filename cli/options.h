@@ -7,6 +7,7 @@
 #include <boost/program_options.hpp>
 #include <cstdint>
 #include <span>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -95,5 +96,18 @@ std::string help_text(const command_spec &c);
 // when --help was printed, or EXIT_USAGE after printing the error.
 int parse_command(const command_spec &c, const std::vector<std::string> &args, options &o,
 		  std::vector<std::string> &positional);
+
+// One command line: its options and operands, or in `done` the exit status
+// when the command has nothing more to do (--help printed, a usage error).
+struct command_line {
+	options opt;
+	std::vector<std::string> operands;
+	std::optional<int> done;
+};
+
+// parse_command; `missing`, when given, is the usage error for a command
+// line without operands ("no module given").
+command_line read_command_line(const command_spec &c, const std::vector<std::string> &args,
+			       const char *missing = nullptr);
 
 } // namespace kt::cli
