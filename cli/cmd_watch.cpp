@@ -87,8 +87,8 @@ int cmd_watch(const args_t &args)
 	symbol_lookup lookup("");
 	const uint64_t end = opt.duration > 0 ? monotonic_ns() + static_cast<uint64_t>(opt.duration * 1e9) : 0;
 	const bool free_init_probed = t.probed("do_free_init");
-	auto emit = [&](std::vector<attempt_record> done) {
-		for (auto &a : done) {
+	auto emit = [&](std::vector<attempt_record> finished) {
+		for (auto &a : finished) {
 			if (!wanted(a, opt.filter))
 				continue;
 			explain_attempt(a, lookup, {});
