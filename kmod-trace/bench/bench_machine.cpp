@@ -1,11 +1,11 @@
 #include "kmod-trace/bench/bench_machine.h"
 
 #include "kmod-trace/kernel/target_kernel.h"
+#include "kmod-trace/util/file.h"
 
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 #include <sys/utsname.h>
 #include <thread>
@@ -17,15 +17,12 @@ namespace kt::bench {
 
 namespace {
 
+// A small /proc or /sys file, or "" when it cannot be read: the fact it
+// holds is then unknown, which the results show as empty.
 std::string read_small(const std::string &path, size_t limit = 1 << 20)
 {
-	std::ifstream f(path, std::ios::binary);
-	if (!f)
-		return "";
-	std::string s(limit, '\0');
-	f.read(s.data(), static_cast<std::streamsize>(limit));
-	s.resize(static_cast<size_t>(f.gcount()));
-	return s;
+	auto text = read_file(path, limit);
+	return text ? std::move(*text) : std::string();
 }
 
 std::string trim(std::string s)

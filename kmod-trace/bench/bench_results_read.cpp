@@ -2,15 +2,12 @@
 // range before use, and each failure names the field, so that a damaged or
 // hostile file gets a one-line reason instead of a crash.
 #include "kmod-trace/bench/bench_results.h"
-#include "kmod-trace/util/fd.h"
+#include "kmod-trace/util/file.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cctype>
-#include <cstring>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <utility>
 
 using nlohmann::json;
 
@@ -139,10 +136,15 @@ std::map<std::string, std::string> string_map(const json &obj, const std::string
 	return out;
 }
 
+// A top-level object of the file, and the name its fields' errors use.
+std::pair<const json &, std::string> section(const json &root, const char *key)
+{
+	return {object(root, "file", key), key};
+}
+
 machine_info read_machine(const json &root)
 {
-	const std::string w = "machine";
-	const json &m = object(root, "file", "machine");
+	const auto &[m, w] = section(root, "machine");
 	machine_info out;
 	out.kernel_release = get_text(m, w, "kernel_release");
 	if (out.kernel_release.empty())
@@ -168,8 +170,7 @@ machine_info read_machine(const json &root)
 
 module_meta read_module(const json &root)
 {
-	const std::string w = "module";
-	const json &m = object(root, "file", "module");
+	const auto &[m, w] = section(root, "module");
 	module_meta out;
 	out.name = name(m, w, "name");
 	out.path = get_text(m, w, "path");
@@ -183,8 +184,7 @@ module_meta read_module(const json &root)
 
 run_info read_run(const json &root)
 {
-	const std::string w = "run";
-	const json &r = object(root, "file", "run");
+	const auto &[r, w] = section(root, "run");
 	run_info out;
 	out.cycles = count(r, w, "cycles", max_cycles);
 	if (out.cycles == 0)
@@ -295,31 +295,7 @@ result<results> parse_results(const std::string &text)
 
 result<results> read_results(const std::string &path)
 {
-	unique_fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-	if (!fd)
-		return make_error(errno, path + ": " + std::strerror(errno));
-	struct stat st;
-	if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
-		return make_error(EINVAL, path + ": not a regular file");
-	if (static_cast<uint64_t>(st.st_size) > max_file_bytes)
-		return make_error(EFBIG, path + ": larger than " + std::to_string(max_file_bytes >> 20) + " MiB");
-	std::string text;
-	char buf[65536];
-	for (;;) {
-		ssize_t n = read(fd.get(), buf, sizeof buf);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return make_error(errno, path + ": " + std::strerror(errno));
-		if (n == 0 || text.size() + static_cast<size_t>(n) > max_file_bytes + 1)
-			break;
-		text.append(buf, static_cast<size_t>(n));
-	}
-	fd.reset();
-	auto r = parse_results(text);
-	if (!r)
-		return make_error(r.err().code, path + ": " + r.err().message);
-	return r;
+	return parse_file(path, max_file_bytes >> 20, parse_results);
 }
 
 } // namespace kt::bench

@@ -1,14 +1,10 @@
 #include "kmod-trace/crypto/sha256.h"
 
-#include "kmod-trace/crypto/trusted_keys.h"
-#include "kmod-trace/util/fd.h"
+#include "kmod-trace/util/file.h"
+#include "kmod-trace/util/hex.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fcntl.h>
 #include <new>
 #include <openssl/evp.h>
-#include <unistd.h>
 
 namespace kt {
 
@@ -31,7 +27,7 @@ void sha256::update(std::span<const unsigned char> data)
 	EVP_DigestUpdate(ctx_.get(), data.data(), data.size());
 }
 
-void sha256::update(const std::string &s)
+void sha256::update(std::string_view s)
 {
 	update(std::span(reinterpret_cast<const unsigned char *>(s.data()), s.size()));
 }
@@ -46,26 +42,18 @@ std::array<unsigned char, 32> sha256::finish()
 std::string sha256::finish_hex()
 {
 	auto d = finish();
-	return hex_lower(d.data(), d.size());
+	return hex_lower(d);
 }
 
 result<std::string> sha256_file(const std::string &path)
 {
-	unique_fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-	if (!fd)
-		return make_error(errno, path + ": " + std::strerror(errno));
 	sha256 h;
-	unsigned char buf[65536];
-	for (;;) {
-		ssize_t n = read(fd.get(), buf, sizeof buf);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return make_error(errno, path + ": " + std::strerror(errno));
-		if (n == 0)
-			break;
-		h.update(std::span(buf, static_cast<size_t>(n)));
-	}
+	auto read = read_chunks(path, [&](std::string_view c) -> result<void> {
+		h.update(c);
+		return {};
+	});
+	if (!read)
+		return make_error(read.err().code, path + ": " + read.err().message);
 	return h.finish_hex();
 }
 

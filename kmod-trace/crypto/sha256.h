@@ -9,6 +9,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 
 struct evp_md_ctx_st;
 
@@ -21,7 +22,7 @@ public:
 	sha256(const sha256 &) = delete;
 	sha256 &operator=(const sha256 &) = delete;
 	void update(std::span<const unsigned char> data);
-	void update(const std::string &s);
+	void update(std::string_view s);
 	// The digest; the object must not be updated afterwards.
 	std::array<unsigned char, 32> finish();
 	std::string finish_hex();

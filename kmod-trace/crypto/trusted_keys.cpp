@@ -1,10 +1,9 @@
 #include "kmod-trace/crypto/trusted_keys.h"
 
 #include "kmod-trace/util/file.h"
+#include "kmod-trace/util/hex.h"
 
 #include <cstring>
-
-#include <nettle/base16.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -29,7 +28,7 @@ std::string subject_name(X509 *cert)
 std::string kernel_id_hex(X509 *cert)
 {
 	if (const ASN1_OCTET_STRING *skid = X509_get0_subject_key_id(cert))
-		return hex_lower(ASN1_STRING_get0_data(skid), static_cast<std::size_t>(ASN1_STRING_length(skid)));
+		return hex_lower({ASN1_STRING_get0_data(skid), static_cast<std::size_t>(ASN1_STRING_length(skid))});
 	// The raw serial keeps DER's sign byte; ASN1_INTEGER drops it.
 	unsigned char buf[64];
 	unsigned char *p = buf;
@@ -38,7 +37,7 @@ std::string kernel_id_hex(X509 *cert)
 	if (n < 2 || n > static_cast<int>(sizeof buf))
 		return {};
 	i2d_ASN1_INTEGER(serial, &p);
-	return hex_lower(buf + 2, static_cast<std::size_t>(n - 2));
+	return hex_lower({buf + 2, static_cast<std::size_t>(n - 2)});
 }
 
 std::size_t der_cert_size(const unsigned char *p, std::size_t avail)
@@ -79,13 +78,6 @@ bool followed_by_size(std::span<const unsigned char> d, std::size_t end, std::si
 }
 
 } // namespace
-
-std::string hex_lower(const unsigned char *p, std::size_t n)
-{
-	std::string s(BASE16_ENCODE_LENGTH(n), '\0');
-	base16_encode_update(s.data(), n, p);	// Nettle writes lower case
-	return s;
-}
 
 result<void> trusted_keys::add(x509_ptr cert, const std::string &from)
 {

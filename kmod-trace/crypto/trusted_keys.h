@@ -52,7 +52,4 @@ result<std::vector<x509_ptr>> certificates_in_vmlinux(std::span<const unsigned c
 // -ENOENT when unreadable, -EINVAL when it holds no certificate.
 result<std::vector<x509_ptr>> read_certificates(const std::string &path);
 
-// Lower-case hex, the kernel's %*phN.
-std::string hex_lower(const unsigned char *p, std::size_t n);
-
 } // namespace kt

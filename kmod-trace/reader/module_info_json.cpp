@@ -1,5 +1,7 @@
 #include "kmod-trace/reader/module_info_json.h"
 
+#include "kmod-trace/util/hex.h"
+
 #include <cstdio>
 #include <cstring>
 #include <elf.h>

@@ -1,6 +1,7 @@
 #include "kmod-trace/reader/module_signature.h"
 
 #include "kmod-trace/crypto/der.h"
+#include "kmod-trace/util/hex.h"
 
 #include <cstdint>
 #include <cstring>
@@ -140,20 +141,6 @@ bool read_pkcs7(std::span<const unsigned char> blob, module_signature_info &out)
 }
 
 } // namespace
-
-std::string hex_colon(std::span<const unsigned char> bytes)
-{
-	static const char digits[] = "0123456789ABCDEF";
-	std::string s;
-	s.reserve(bytes.size() * 3);
-	for (std::size_t i = 0; i < bytes.size(); i++) {
-		if (i)
-			s += ':';
-		s += digits[bytes[i] >> 4];
-		s += digits[bytes[i] & 0xf];
-	}
-	return s;
-}
 
 result<module_signature_info> read_module_signature(std::span<const unsigned char> image)
 {

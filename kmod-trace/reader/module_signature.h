@@ -40,7 +40,4 @@ struct module_signature_info {
 // info block that does not fit is an error (-EBADMSG, as the kernel says).
 result<module_signature_info> read_module_signature(std::span<const unsigned char> image);
 
-// "1B:A0:DB", the notation of modinfo(8).
-std::string hex_colon(std::span<const unsigned char> bytes);
-
 } // namespace kt

@@ -3,8 +3,6 @@
 #include "kmod-trace/util/file.h"
 
 #include <charconv>
-#include <filesystem>
-#include <system_error>
 
 namespace kt {
 
@@ -120,16 +118,7 @@ result<symvers> parse_symvers(std::string_view text)
 
 result<symvers> read_symvers(const std::string &path)
 {
-	std::error_code ec;
-	if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
-		return make_error(EINVAL, path + ": not a regular file");
-	auto text = read_file(path);
-	if (!text)
-		return make_error(text.err().code, path + ": " + text.err().message);
-	auto r = parse_symvers(*text);
-	if (!r)
-		return make_error(r.err().code, path + ": " + r.err().message);
-	return r;
+	return parse_file(path, 1024, [](const std::string &text) { return parse_symvers(text); });
 }
 
 } // namespace kt

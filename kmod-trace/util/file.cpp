@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace kt {
@@ -20,40 +20,69 @@ error errno_error(int e)
 
 } // namespace
 
-result<std::string> read_file(const std::string &path, std::size_t limit)
+result<void> read_chunks(const std::string &path, const chunk_fn &chunk, const stat_check_fn &check)
 {
 	// O_NONBLOCK: a FIFO put in the file's place does not block open.
 	unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
 	if (!fd)
 		return errno_error(errno);
-	struct stat st {};
-	if (::fstat(fd.get(), &st) != 0)
-		return errno_error(errno);
-	if (S_ISDIR(st.st_mode))
-		return errno_error(EISDIR);
-	// st_size is 0 for /proc files: it is a first guess, not the size.
-	std::string out(std::min<std::size_t>(static_cast<std::size_t>(std::max<off_t>(st.st_size, 0)),
-					      limit) + 4096, '\0');
-	std::size_t used = 0;
+	if (check) {
+		struct stat st {};
+		if (::fstat(fd.get(), &st) != 0)
+			return errno_error(errno);
+		if (auto ok = check(st); !ok)
+			return ok;
+	}
+	char buf[65536];
 	for (;;) {
-		if (used == out.size()) {
-			if (used > limit)
-				break;
-			out.resize(std::min(limit + 1, out.size() * 2));
-		}
-		ssize_t n = ::read(fd.get(), out.data() + used, out.size() - used);
+		ssize_t n = ::read(fd.get(), buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return errno_error(errno);
 		if (n == 0)
-			break;
-		used += static_cast<std::size_t>(n);
+			return {};
+		if (auto ok = chunk(std::string_view(buf, static_cast<std::size_t>(n))); !ok)
+			return ok;
 	}
-	if (used > limit)
-		return make_error(EFBIG, "larger than " + std::to_string(limit) + " bytes");
-	out.resize(used);
+}
+
+result<std::string> read_file(const std::string &path, std::size_t limit, const stat_check_fn &check)
+{
+	std::string out;
+	auto on_open = [&](const struct stat &st) -> result<void> {
+		if (auto ok = check ? check(st) : result<void>(); !ok)
+			return ok;
+		if (S_ISDIR(st.st_mode))
+			return errno_error(EISDIR);
+		// st_size is 0 for /proc files: it is a first guess, not the size.
+		out.reserve(std::min<std::size_t>(static_cast<std::size_t>(std::max<off_t>(st.st_size, 0)), limit));
+		return {};
+	};
+	auto append = [&](std::string_view c) -> result<void> {
+		if (c.size() > limit - out.size())
+			return make_error(EFBIG, "larger than " + std::to_string(limit) + " bytes");
+		out.append(c);
+		return {};
+	};
+	if (auto r = read_chunks(path, append, on_open); !r)
+		return r.err();
 	return out;
+}
+
+result<std::string> read_regular_file(const std::string &path, std::size_t limit_mib)
+{
+	const std::size_t limit = limit_mib << 20;
+	auto text = read_file(path, limit, [&](const struct stat &st) -> result<void> {
+		if (!S_ISREG(st.st_mode))
+			return make_error(EINVAL, "not a regular file");
+		if (static_cast<std::uint64_t>(st.st_size) > limit)
+			return make_error(EFBIG, "larger than " + std::to_string(limit_mib) + " MiB");
+		return {};
+	});
+	if (!text)
+		return make_error(text.err().code, path + ": " + text.err().message);
+	return text;
 }
 
 } // namespace kt

@@ -3,6 +3,7 @@
 // modprobe --dump-modversions; then malformed images, each with its message.
 #include "kmod-trace/reader/elf_module.h"
 #include "kmod-trace/reader/module_file.h"
+#include "kmod-trace/util/hex.h"
 #include "test_info_support.h"
 
 #include <gtest/gtest.h>

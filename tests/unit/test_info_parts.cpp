@@ -4,6 +4,7 @@
 #include "kmod-trace/reader/elf_module.h"
 #include "kmod-trace/reader/modinfo.h"
 #include "kmod-trace/reader/module_info_json.h"
+#include "kmod-trace/util/hex.h"
 #include "test_info_support.h"
 
 #include <gtest/gtest.h>
