@@ -90,12 +90,8 @@ public:
 		if (!out)
 			return "cannot load: " + out.err().message;
 		std::vector<attempt_record> seen;
-		if (t_) {
-			auto c = t_->collect(3000);
-			if (!c)
-				return c.err().message;
-			seen = std::move(*c);
-		}
+		if (std::string err = collect(seen); !err.empty())
+			return err;
 		if (out->kernel_errno)
 			return refusal(out->kernel_errno, seen);
 		const attempt_record *load = t_ ? find_attempt(seen, "load", m_.meta.name) : nullptr;
@@ -110,16 +106,11 @@ public:
 		const uint64_t t3 = monotonic_ns();
 		if (!un)
 			return "cannot unload: " + un.err().message;
-		const attempt_record *unload = nullptr;
-		if (t_) {
-			auto c = t_->collect(3000);
-			if (!c)
-				return c.err().message;
-			seen = std::move(*c);
-			unload = find_attempt(seen, "unload", m_.meta.name);
-			if (!unload)
-				return "the tracer did not see the unload";
-		}
+		if (std::string err = collect(seen); !err.empty())
+			return err;
+		const attempt_record *unload = t_ ? find_attempt(seen, "unload", m_.meta.name) : nullptr;
+		if (t_ && !unload)
+			return "the tracer did not see the unload";
 		if (acc)
 			acc->add_cycle(t1 - t0, t3 - t2, t_ ? &load_copy : nullptr, unload);
 		return "";
@@ -128,6 +119,19 @@ public:
 	bool stopping() const { return hooks_.stop_requested && hooks_.stop_requested(); }
 
 private:
+	// What the tracer saw of the last step (nothing when untraced); an
+	// error message, or "".
+	std::string collect(std::vector<attempt_record> &seen)
+	{
+		if (!t_)
+			return "";
+		auto c = t_->collect(3000);
+		if (!c)
+			return c.err().message;
+		seen = std::move(*c);
+		return "";
+	}
+
 	std::string refusal(int err, std::vector<attempt_record> &seen)
 	{
 		std::string msg = "the kernel refused " + m_.meta.name + ": " + std::strerror(-err) + " (" +

@@ -43,6 +43,13 @@ result<mod_ptr> module_from_path(kmod_ctx *ctx, const std::string &path)
 	return mod_ptr(raw);
 }
 
+// The request's --force choices in the flags of either libkmod call
+// (enum kmod_insert or enum kmod_probe).
+unsigned int force_flags(const load_request &req, unsigned int vermagic, unsigned int modversion)
+{
+	return (req.force_vermagic ? vermagic : 0) | (req.force_modversion ? modversion : 0);
+}
+
 } // namespace
 
 void module_loader::ctx_deleter::operator()(kmod_ctx *c) const
@@ -80,27 +87,20 @@ result<load_outcome> module_loader::load(const load_request &req) const
 	if (!mod)
 		return mod.err();
 
-	unsigned int flags = 0;
-	if (req.force_vermagic)
-		flags |= KMOD_INSERT_FORCE_VERMAGIC;
-	if (req.force_modversion)
-		flags |= KMOD_INSERT_FORCE_MODVERSION;
 	const char *opts = req.params.empty() ? nullptr : req.params.c_str();
 
 	load_outcome out;
 	out.name = kmod_module_get_name(mod->get());
 	int err;
 	if (req.with_deps || !looks_like_path(req.module)) {
-		unsigned int pflags = KMOD_PROBE_FAIL_ON_LOADED;
-		if (req.force_vermagic)
-			pflags |= KMOD_PROBE_FORCE_VERMAGIC;
-		if (req.force_modversion)
-			pflags |= KMOD_PROBE_FORCE_MODVERSION;
+		const unsigned int pflags = KMOD_PROBE_FAIL_ON_LOADED |
+					    force_flags(req, KMOD_PROBE_FORCE_VERMAGIC, KMOD_PROBE_FORCE_MODVERSION);
 		err = kmod_module_probe_insert_module(mod->get(), pflags, opts, nullptr, nullptr, nullptr);
 		if (err > 0)	// KMOD_PROBE_APPLY_BLACKLIST* answers
 			return make_error(EPERM, out.name + " is blacklisted");
 	} else {
-		err = kmod_module_insert_module(mod->get(), flags, opts);
+		err = kmod_module_insert_module(
+			mod->get(), force_flags(req, KMOD_INSERT_FORCE_VERMAGIC, KMOD_INSERT_FORCE_MODVERSION), opts);
 	}
 	out.kernel_errno = err < 0 ? err : 0;
 	return out;
