@@ -436,62 +436,40 @@ int uname(struct utsname *u)
 	if (!p##_t)					\
 		return fail;
 
+/* NAME(PARAMS) with its path trapped, then the real NAME called with ARGS
+ * (where the path is path_t); FAIL when the trapped path cannot be built. */
+#define PATH_WRAPPER(ret, name, fail, params, ...)	\
+	ret name params					\
+	{						\
+		TRAP_PATH_OR_FAIL(path, buf, fail);	\
+		return REAL(name)(__VA_ARGS__);		\
+	}
+
 static int open_mode_needed(int flags)
 {
 	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
 }
 
-int open(const char *path, int flags, ...)
-{
-	mode_t mode = 0;
-	TRAP_PATH_OR_FAIL(path, buf, -1);
-	if (open_mode_needed(flags)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
+/* The open family: the mode argument is there only when the flags may
+ * create a file. */
+#define OPEN_WRAPPER(name, params, ...)				\
+	int name params						\
+	{							\
+		mode_t mode = 0;				\
+		TRAP_PATH_OR_FAIL(path, buf, -1);		\
+		if (open_mode_needed(flags)) {			\
+			va_list ap;				\
+			va_start(ap, flags);			\
+			mode = (mode_t)va_arg(ap, int);		\
+			va_end(ap);				\
+		}						\
+		return REAL(name)(__VA_ARGS__);			\
 	}
-	return REAL(open)(path_t, flags, mode);
-}
 
-int open64(const char *path, int flags, ...)
-{
-	mode_t mode = 0;
-	TRAP_PATH_OR_FAIL(path, buf, -1);
-	if (open_mode_needed(flags)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
-	return REAL(open64)(path_t, flags, mode);
-}
-
-int openat(int dirfd, const char *path, int flags, ...)
-{
-	mode_t mode = 0;
-	TRAP_PATH_OR_FAIL(path, buf, -1);
-	if (open_mode_needed(flags)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
-	return REAL(openat)(dirfd, path_t, flags, mode);
-}
-
-int openat64(int dirfd, const char *path, int flags, ...)
-{
-	mode_t mode = 0;
-	TRAP_PATH_OR_FAIL(path, buf, -1);
-	if (open_mode_needed(flags)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
-	return REAL(openat64)(dirfd, path_t, flags, mode);
-}
+OPEN_WRAPPER(open, (const char *path, int flags, ...), path_t, flags, mode)
+OPEN_WRAPPER(open64, (const char *path, int flags, ...), path_t, flags, mode)
+OPEN_WRAPPER(openat, (int dirfd, const char *path, int flags, ...), dirfd, path_t, flags, mode)
+OPEN_WRAPPER(openat64, (int dirfd, const char *path, int flags, ...), dirfd, path_t, flags, mode)
 
 /* Fortified callers (-D_FORTIFY_SOURCE) come in through these. */
 int __open_2(const char *path, int flags)
@@ -509,74 +487,15 @@ int __openat_2(int dirfd, const char *path, int flags)
 	return openat(dirfd, path, flags);
 }
 
-FILE *fopen(const char *path, const char *mode)
-{
-	TRAP_PATH_OR_FAIL(path, buf, NULL);
-	return REAL(fopen)(path_t, mode);
-}
-
-FILE *fopen64(const char *path, const char *mode)
-{
-	TRAP_PATH_OR_FAIL(path, buf, NULL);
-	return REAL(fopen64)(path_t, mode);
-}
-
-int stat(const char *path, struct stat *st)
-{
-	TRAP_PATH_OR_FAIL(path, buf, -1);
-	return REAL(stat)(path_t, st);
-}
-
-int stat64(const char *path, struct stat64 *st)
-{
-	TRAP_PATH_OR_FAIL(path, buf, -1);
-	return REAL(stat64)(path_t, st);
-}
-
-int lstat(const char *path, struct stat *st)
-{
-	TRAP_PATH_OR_FAIL(path, buf, -1);
-	return REAL(lstat)(path_t, st);
-}
-
-int lstat64(const char *path, struct stat64 *st)
-{
-	TRAP_PATH_OR_FAIL(path, buf, -1);
-	return REAL(lstat64)(path_t, st);
-}
-
-int fstatat(int dirfd, const char *path, struct stat *st, int flags)
-{
-	TRAP_PATH_OR_FAIL(path, buf, -1);
-	return REAL(fstatat)(dirfd, path_t, st, flags);
-}
-
-int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
-{
-	TRAP_PATH_OR_FAIL(path, buf, -1);
-	return REAL(fstatat64)(dirfd, path_t, st, flags);
-}
-
-int access(const char *path, int mode)
-{
-	TRAP_PATH_OR_FAIL(path, buf, -1);
-	return REAL(access)(path_t, mode);
-}
-
-int faccessat(int dirfd, const char *path, int mode, int flags)
-{
-	TRAP_PATH_OR_FAIL(path, buf, -1);
-	return REAL(faccessat)(dirfd, path_t, mode, flags);
-}
-
-DIR *opendir(const char *path)
-{
-	TRAP_PATH_OR_FAIL(path, buf, NULL);
-	return REAL(opendir)(path_t);
-}
-
-ssize_t readlink(const char *path, char *out, size_t len)
-{
-	TRAP_PATH_OR_FAIL(path, buf, -1);
-	return REAL(readlink)(path_t, out, len);
-}
+PATH_WRAPPER(FILE *, fopen, NULL, (const char *path, const char *mode), path_t, mode)
+PATH_WRAPPER(FILE *, fopen64, NULL, (const char *path, const char *mode), path_t, mode)
+PATH_WRAPPER(int, stat, -1, (const char *path, struct stat *st), path_t, st)
+PATH_WRAPPER(int, stat64, -1, (const char *path, struct stat64 *st), path_t, st)
+PATH_WRAPPER(int, lstat, -1, (const char *path, struct stat *st), path_t, st)
+PATH_WRAPPER(int, lstat64, -1, (const char *path, struct stat64 *st), path_t, st)
+PATH_WRAPPER(int, fstatat, -1, (int dirfd, const char *path, struct stat *st, int flags), dirfd, path_t, st, flags)
+PATH_WRAPPER(int, fstatat64, -1, (int dirfd, const char *path, struct stat64 *st, int flags), dirfd, path_t, st, flags)
+PATH_WRAPPER(int, access, -1, (const char *path, int mode), path_t, mode)
+PATH_WRAPPER(int, faccessat, -1, (int dirfd, const char *path, int mode, int flags), dirfd, path_t, mode, flags)
+PATH_WRAPPER(DIR *, opendir, NULL, (const char *path), path_t)
+PATH_WRAPPER(ssize_t, readlink, -1, (const char *path, char *out, size_t len), path_t, out, len)

@@ -48,6 +48,25 @@ stop_after() {
 		wait $2; rc=$?
 	fi
 }
+# interrupt NAME SIG PAUSE CMD...: CMD in the background (output in
+# $T/NAME.out and .err); once its tracer is attached (checked), PAUSE s,
+# then stop_after SIG.
+interrupt() {
+	_name=$1 _sig=$2 _pause=$3
+	shift 3
+	"$@" > $T/$_name.out 2> $T/$_name.err &
+	_pid=$!
+	wait_attached; result "${_name}_attached_$_sig" $?
+	sleep $_pause
+	stop_after $_sig $_pid
+}
+# ended NAME SIG: the exit of an interrupted run (a figure; not hung) and
+# nothing of it left attached.
+ended() {
+	echo "FIGURE $1_sig$2 exit $rc"
+	[ "$rc" != hung ]; result "$1_sig$2_exits" $? "exit $rc"
+	bpf_clean "$1_sig$2_no_bpf_left"
+}
 
 echo "KERNEL $(uname -r)"
 
@@ -69,33 +88,18 @@ loaded kt_hello; [ $? = 1 ]; result cycles_module_gone $?
 
 # ---- 2. signals in the middle of watch, bench and load --trace ----
 for sig in INT TERM; do
-	kmod-trace watch --json > $T/watch.out 2> $T/watch.err &
-	p=$!
-	wait_attached; result "watch_attached_$sig" $?
-	sleep 1	# attached: let it reach its poll loop (handlers installed)
-	stop_after $sig $p
+	# 1 s: let it reach its poll loop (handlers installed)
+	interrupt watch $sig 1 kmod-trace watch --json
 	[ $rc = 0 ] || [ $rc = 130 ] || [ $rc = 143 ]; result "watch_sig${sig}_exit" $? "exit $rc $(head -c 200 $T/watch.err)"
 	bpf_clean "watch_sig${sig}_no_bpf_left"
 
-	kmod-trace bench -n 200 --warmup 0 --no-progress $S/kt_hello.ko > $T/bench.out 2> $T/bench.err &
-	p=$!
-	wait_attached; result "bench_attached_$sig" $?
-	sleep 1
-	stop_after $sig $p
-	echo "FIGURE bench_sig$sig exit $rc"
-	[ "$rc" != hung ]; result "bench_sig${sig}_exits" $? "exit $rc"
-	bpf_clean "bench_sig${sig}_no_bpf_left"
+	interrupt bench $sig 1 kmod-trace bench -n 200 --warmup 0 --no-progress $S/kt_hello.ko
+	ended bench $sig
 	loaded kt_hello && kmod-trace unload kt_hello >/dev/null 2>&1
 	loaded kt_hello; [ $? = 1 ]; result "bench_sig${sig}_module_gone" $?
 
-	kmod-trace load --trace --json $S/kt_hello.ko delay=3000 > $T/load.out 2> $T/load.err &
-	p=$!
-	wait_attached; result "load_attached_$sig" $?
-	sleep 1.5
-	stop_after $sig $p
-	echo "FIGURE load_sig$sig exit $rc"
-	[ "$rc" != hung ]; result "load_sig${sig}_exits" $? "exit $rc"
-	bpf_clean "load_sig${sig}_no_bpf_left"
+	interrupt load $sig 1.5 kmod-trace load --trace --json $S/kt_hello.ko delay=3000
+	ended load $sig
 	# The kernel finishes the load it was in; nothing of ours is attached.
 	kmod-trace unload kt_hello > /dev/null 2>&1
 	loaded kt_hello; [ $? = 1 ]; result "load_sig${sig}_module_unloadable" $?

@@ -52,6 +52,22 @@ kt_event state(uint64_t attempt, uint64_t ts, uint32_t s)
 	return e;
 }
 
+// The module's name became known.
+kt_event named(uint64_t attempt, uint64_t ts, const char *name)
+{
+	kt_event e = ev(KT_EV_NAME, attempt, ts);
+	std::strcpy(e.name, name);
+	return e;
+}
+
+// The file a finit_module() call was given.
+kt_event file(uint64_t attempt, uint64_t ts, const char *path)
+{
+	kt_event e = ev(KT_EV_FILE, attempt, ts);
+	std::strcpy(e.text, path);
+	return e;
+}
+
 kt_event end(uint64_t attempt, uint64_t ts, uint64_t dur, int64_t ret)
 {
 	kt_event e = ev(KT_EV_END, attempt, ts);
@@ -66,9 +82,7 @@ TEST(attempt_builder, folds_one_successful_load)
 {
 	kt::attempt_builder b;
 	b.add(ev(KT_EV_BEGIN, 1, 1000));
-	kt_event n = ev(KT_EV_NAME, 1, 1500);
-	std::strcpy(n.name, "kt_hello");
-	b.add(n);
+	b.add(named(1, 1500, "kt_hello"));
 	b.add(state(1, 1600, KT_STATE_COMING));
 	b.add(phase(1, KT_PH_INIT, 1600, 300, 0));
 	b.add(state(1, 1950, KT_STATE_LIVE));
@@ -143,9 +157,7 @@ TEST(attempt_builder, names_an_attempt_from_its_file_when_the_kernel_did_not)
 {
 	kt::attempt_builder b;
 	b.add(ev(KT_EV_BEGIN, 3, 100));
-	kt_event f = ev(KT_EV_FILE, 3, 110);
-	std::strcpy(f.text, "crc-itu-t.ko.xz");
-	b.add(f);
+	b.add(file(3, 110, "crc-itu-t.ko.xz"));
 	b.add(end(3, 200, 100, -17));
 	auto done = b.take_complete();
 	ASSERT_EQ(done.size(), 1u);

@@ -83,6 +83,22 @@ bool has_check(const doctor_report &r, const std::string &check)
 	if (!(f).ok)                                                                   \
 		GTEST_SKIP() << "no cached kernel (run scripts/setup)";
 
+// The cached 6.12 kernel and kt_hello built for it.
+class doctor_kt_hello : public testing::Test {
+protected:
+	void SetUp() override
+	{
+		f = load("6.12");
+		NEED(f);
+		img = sample(f.release, "kt_hello");
+		if (img.empty())
+			GTEST_SKIP() << "samples not built";
+	}
+
+	fixture f;
+	std::vector<unsigned char> img;
+};
+
 } // namespace
 
 TEST(doctor_target, learns_the_offline_tree)
@@ -111,13 +127,8 @@ TEST(doctor_target, refuses_missing_tree)
 	EXPECT_FALSE(load_target(o).ok());
 }
 
-TEST(doctor, sample_loads_with_taints)
+TEST_F(doctor_kt_hello, sample_loads_with_taints)
 {
-	auto f = load("6.12");
-	NEED(f);
-	auto img = sample(f.release, "kt_hello");
-	if (img.empty())
-		GTEST_SKIP() << "samples not built";
 	auto r = diagnose_image(img, "kt_hello.ko", f.target, {"delay=5"});
 	EXPECT_EQ(r.verdict, "loadable");
 	EXPECT_EQ(r.taints, (std::vector<std::string>{"O", "E"}));
@@ -129,13 +140,8 @@ TEST(doctor, sample_loads_with_taints)
 	EXPECT_TRUE(has_check(unknown, "unknown-parameter"));
 }
 
-TEST(doctor, crc_edits)
+TEST_F(doctor_kt_hello, crc_edits)
 {
-	auto f = load("6.12");
-	NEED(f);
-	auto img = sample(f.release, "kt_hello");
-	if (img.empty())
-		GTEST_SKIP() << "samples not built";
 	auto crc = img;
 	ASSERT_TRUE(set_crc(crc, "_printk", 0x1badc0de));
 	auto r = diagnose_image(crc, "x.ko", f.target, {});
@@ -165,13 +171,8 @@ TEST(doctor, cross_release_and_size_check_order)
 	EXPECT_EQ(back.findings.back().symbol, "module_layout");
 }
 
-TEST(doctor, signature_and_enforce)
+TEST_F(doctor_kt_hello, signature_and_enforce)
 {
-	auto f = load("6.12");
-	NEED(f);
-	auto img = sample(f.release, "kt_hello");
-	if (img.empty())
-		GTEST_SKIP() << "samples not built";
 	auto t = f.target;
 	t.sig_enforce = true;
 	auto r = diagnose_image(img, "x.ko", t, {});

@@ -84,8 +84,7 @@ TEST_F(info_cli, failures_are_reported_and_others_still_shown)
 
 TEST_F(info_cli, json_object_or_array)
 {
-	KT_REQUIRE_KERNEL(k, true);
-	std::string good = find_module(*k, "crc-itu-t");
+	KT_REQUIRE_MODULE(good, true, "crc-itu-t");
 	auto one = info("--json " + shell_quote(good));
 	EXPECT_EQ(one.status, 0);
 	auto j = nlohmann::json::parse(one.out);

@@ -58,6 +58,28 @@ void put_section_header(std::vector<unsigned char> &img, std::size_t i, const El
 	std::memcpy(img.data() + header_of(img).e_shoff + i * sizeof sh, &sh, sizeof sh);
 }
 
+// A copy of the image with its ELF header changed by `edit`.
+template <typename Edit>
+std::vector<unsigned char> header_edited(const std::vector<unsigned char> &img, Edit edit)
+{
+	auto p = img;
+	auto eh = header_of(p);
+	edit(eh);
+	put_header(p, eh);
+	return p;
+}
+
+// A copy of the image with section header `i` changed by `edit`.
+template <typename Edit>
+std::vector<unsigned char> section_edited(const std::vector<unsigned char> &img, std::size_t i, Edit edit)
+{
+	auto p = img;
+	auto sh = section_header(p, i);
+	edit(sh);
+	put_section_header(p, i, sh);
+	return p;
+}
+
 std::string parse_error(std::span<const unsigned char> img)
 {
 	auto r = kt::parse_module(img);
@@ -106,14 +128,11 @@ TEST(elf_malformed, truncated_at_many_offsets)
 TEST(elf_malformed, other_architectures)
 {
 	KT_REQUIRE_IMAGE(img);
-	auto eh = header_of(img);
 	const std::pair<int, const char *> cases[] = {
 		{EM_AARCH64, "aarch64"}, {EM_RISCV, "riscv"}, {EM_386, "i386"}, {4242, "machine 4242"}};
 	for (const auto &[machine, name] : cases) {
-		auto patched = img;
-		eh.e_machine = static_cast<Elf64_Half>(machine);
-		put_header(patched, eh);
-		EXPECT_EQ(parse_error(patched), std::string("wrong architecture: ") + name);
+		auto set_machine = [m = machine](Elf64_Ehdr &h) { h.e_machine = static_cast<Elf64_Half>(m); };
+		EXPECT_EQ(parse_error(header_edited(img, set_machine)), std::string("wrong architecture: ") + name);
 	}
 	auto c32 = img;
 	c32[EI_CLASS] = ELFCLASS32;
@@ -132,53 +151,23 @@ TEST(elf_malformed, executable_is_not_a_module)
 	EXPECT_EQ(r.err().code, -ENOEXEC);
 	EXPECT_EQ(r.err().message, "not a kernel module: ELF type DYN");
 	KT_REQUIRE_IMAGE(img);
-	auto eh = header_of(img);
-	eh.e_type = ET_EXEC;
-	put_header(img, eh);
-	EXPECT_EQ(parse_error(img), "not a kernel module: ELF type EXEC");
+	EXPECT_EQ(parse_error(header_edited(img, [](Elf64_Ehdr &h) { h.e_type = ET_EXEC; })),
+		  "not a kernel module: ELF type EXEC");
 }
 
 TEST(elf_malformed, section_table_problems)
 {
 	KT_REQUIRE_IMAGE(img);
-	const auto eh = header_of(img);
-	{
-		auto p = img;
-		auto h = eh;
-		h.e_shstrndx = 9999;
-		put_header(p, h);
-		EXPECT_EQ(parse_error(p), "bad section name table index 9999");
-	}
-	{
-		auto p = img;
-		auto h = eh;
-		h.e_shentsize = 32;
-		put_header(p, h);
-		EXPECT_EQ(parse_error(p), "bad section header size 32");
-	}
-	{
-		auto p = img;
-		auto h = eh;
-		h.e_shnum = 0;
-		put_header(p, h);
-		EXPECT_EQ(parse_error(p), "no section headers");
-	}
-	{
-		auto p = img;
-		auto sh = section_header(p, 1);
-		sh.sh_offset = 0x7fffffff;
-		put_section_header(p, 1, sh);
-		std::string msg = parse_error(p);
-		EXPECT_EQ(msg.rfind("truncated: section ", 0), 0u) << msg;
-		EXPECT_NE(msg.find("offset 2147483647"), std::string::npos) << msg;
-	}
-	{
-		auto p = img;
-		auto sh = section_header(p, 2);
-		sh.sh_name = 0x7ffffff0;
-		put_section_header(p, 2, sh);
-		EXPECT_EQ(parse_error(p), "section 2: bad name offset");
-	}
+	EXPECT_EQ(parse_error(header_edited(img, [](Elf64_Ehdr &h) { h.e_shstrndx = 9999; })),
+		  "bad section name table index 9999");
+	EXPECT_EQ(parse_error(header_edited(img, [](Elf64_Ehdr &h) { h.e_shentsize = 32; })),
+		  "bad section header size 32");
+	EXPECT_EQ(parse_error(header_edited(img, [](Elf64_Ehdr &h) { h.e_shnum = 0; })), "no section headers");
+	std::string msg = parse_error(section_edited(img, 1, [](Elf64_Shdr &sh) { sh.sh_offset = 0x7fffffff; }));
+	EXPECT_EQ(msg.rfind("truncated: section ", 0), 0u) << msg;
+	EXPECT_NE(msg.find("offset 2147483647"), std::string::npos) << msg;
+	EXPECT_EQ(parse_error(section_edited(img, 2, [](Elf64_Shdr &sh) { sh.sh_name = 0x7ffffff0; })),
+		  "section 2: bad name offset");
 }
 
 TEST(elf_malformed, symbol_table_problems)
@@ -186,18 +175,13 @@ TEST(elf_malformed, symbol_table_problems)
 	KT_REQUIRE_IMAGE(img);
 	const auto eh = header_of(img);
 	for (std::size_t i = 1; i < eh.e_shnum; i++) {
-		auto sh = section_header(img, i);
-		if (sh.sh_type != SHT_SYMTAB)
+		if (section_header(img, i).sh_type != SHT_SYMTAB)
 			continue;
-		auto p = img;
-		sh.sh_entsize = 16;
-		put_section_header(p, i, sh);
-		EXPECT_EQ(parse_error(p), "symbol table: bad entry size 16");
-		p = img;
-		sh = section_header(img, i);
-		sh.sh_link = 1;	// not a string table
-		put_section_header(p, i, sh);
-		EXPECT_EQ(parse_error(p), "symbol table: bad string table index 1");
+		EXPECT_EQ(parse_error(section_edited(img, i, [](Elf64_Shdr &sh) { sh.sh_entsize = 16; })),
+			  "symbol table: bad entry size 16");
+		// sh_link 1: not a string table
+		EXPECT_EQ(parse_error(section_edited(img, i, [](Elf64_Shdr &sh) { sh.sh_link = 1; })),
+			  "symbol table: bad string table index 1");
 		return;
 	}
 	FAIL() << "no symbol table in the test module";

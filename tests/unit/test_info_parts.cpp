@@ -18,6 +18,25 @@ std::vector<unsigned char> bytes(const std::string &s)
 	return {s.begin(), s.end()};
 }
 
+// Whole entries, compared at once: fields as strings, in order.
+using fields = std::vector<std::vector<std::string>>;
+
+fields as_fields(const std::vector<kt::modinfo_entry> &v)
+{
+	fields out;
+	for (const auto &e : v)
+		out.push_back({e.key, e.value});
+	return out;
+}
+
+fields as_fields(const std::vector<kt::module_param> &v)
+{
+	fields out;
+	for (const auto &p : v)
+		out.push_back({p.name, p.type, p.description});
+	return out;
+}
+
 } // namespace
 
 TEST(modinfo, splits_keeps_order_and_duplicates)
@@ -25,15 +44,12 @@ TEST(modinfo, splits_keeps_order_and_duplicates)
 	static const char raw[] = "alias=a\0\0\0alias=b\0license=GPL\0novalue\0vermagic=6.1 x=y";
 	std::vector<std::string> notes;
 	auto e = kt::parse_modinfo(bytes(std::string(raw, sizeof raw - 1)), notes);
-	ASSERT_EQ(e.size(), 5u);
-	EXPECT_EQ(e[0].key, "alias");
-	EXPECT_EQ(e[0].value, "a");
-	EXPECT_EQ(e[1].value, "b");
-	EXPECT_EQ(e[2].key, "license");
-	EXPECT_EQ(e[3].key, "novalue");
-	EXPECT_EQ(e[3].value, "");
-	EXPECT_EQ(e[4].key, "vermagic");
-	EXPECT_EQ(e[4].value, "6.1 x=y");	// unterminated last string, '=' in the value
+	// The last string is unterminated and has '=' in its value.
+	EXPECT_EQ(as_fields(e), (fields{{"alias", "a"},
+					{"alias", "b"},
+					{"license", "GPL"},
+					{"novalue", ""},
+					{"vermagic", "6.1 x=y"}}));
 	ASSERT_EQ(notes.size(), 1u);
 	EXPECT_EQ(notes[0], "modinfo: entry without '=': novalue");
 	EXPECT_EQ(kt::modinfo_get(e, "alias"), "a");
@@ -50,16 +66,9 @@ TEST(modinfo, params_merge_type_and_description)
 		{"parmtype", "ports:array of ushort"},
 		{"license", "GPL"},
 	};
-	auto p = kt::collect_params(e);
-	ASSERT_EQ(p.size(), 3u);
-	EXPECT_EQ(p[0].name, "delay");
-	EXPECT_EQ(p[0].type, "int");
-	EXPECT_EQ(p[0].description, "Delay in ms: 0 means none");
-	EXPECT_EQ(p[1].name, "verbose");
-	EXPECT_EQ(p[1].type, "");
-	EXPECT_EQ(p[2].name, "ports");
-	EXPECT_EQ(p[2].type, "array of ushort");
-	EXPECT_EQ(p[2].description, "");
+	EXPECT_EQ(as_fields(kt::collect_params(e)), (fields{{"delay", "int", "Delay in ms: 0 means none"},
+							     {"verbose", "", "Be chatty"},
+							     {"ports", "array of ushort", ""}}));
 }
 
 TEST(der, oids_and_lengths)

@@ -72,6 +72,13 @@ inline const cached_kernel *kernel_with(bool compressed)
 			     << ((compressed) ? ".ko.xz" : "plain .ko")                           \
 			     << " modules in .cache/kernels (run scripts/setup)"
 
+// VAR: the path of module STEM ("loop") in a cached kernel of that kind;
+// the test is skipped without one, and fails when the module is missing.
+#define KT_REQUIRE_MODULE(var, compressed, stem)                                               \
+	KT_REQUIRE_KERNEL(var##_kernel, compressed);                                           \
+	const std::string var = kt_test::find_module(*var##_kernel, stem);                     \
+	ASSERT_FALSE(var.empty()) << (stem) << " is not in " << var##_kernel->release
+
 // Runs a shell command; stdout as text (stderr is left alone), exit status
 // in *status.
 inline std::string run(const std::string &cmd, int *status = nullptr)

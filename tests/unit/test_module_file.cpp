@@ -49,6 +49,16 @@ std::vector<unsigned char> gzip_compress(const std::vector<unsigned char> &in)
 	return out;
 }
 
+// A refusal's code and message, compared whole ({0, "(read)"} when the
+// file was read).
+using refusal = std::pair<int, std::string>;
+
+template <typename T>
+refusal refusal_of(const kt::result<T> &r)
+{
+	return r ? refusal{0, "(read)"} : refusal{r.err().code, r.err().message};
+}
+
 std::uint64_t bytes_read_by_process()
 {
 	std::ifstream io("/proc/self/io");
@@ -64,9 +74,7 @@ std::uint64_t bytes_read_by_process()
 
 TEST(module_file, reads_plain_module_unchanged)
 {
-	KT_REQUIRE_KERNEL(k, false);
-	std::string path = find_module(*k, "crc-itu-t");
-	ASSERT_FALSE(path.empty());
+	KT_REQUIRE_MODULE(path, false, "crc-itu-t");
 	auto m = kt::read_module_file(path);
 	ASSERT_TRUE(m.ok()) << m.err().message;
 	EXPECT_EQ(m->format, kt::compression::none);
@@ -78,9 +86,7 @@ TEST(module_file, reads_plain_module_unchanged)
 
 TEST(module_file, decompresses_xz_like_xz_tool)
 {
-	KT_REQUIRE_KERNEL(k, true);
-	std::string path = find_module(*k, "crc-itu-t");
-	ASSERT_FALSE(path.empty());
+	KT_REQUIRE_MODULE(path, true, "crc-itu-t");
 	auto m = kt::read_module_file(path);
 	ASSERT_TRUE(m.ok()) << m.err().message;
 	EXPECT_EQ(m->format, kt::compression::xz);
@@ -92,9 +98,7 @@ TEST(module_file, decompresses_xz_like_xz_tool)
 
 TEST(module_file, zstd_and_gzip_made_from_a_real_module)
 {
-	KT_REQUIRE_KERNEL(k, false);
-	std::string path = find_module(*k, "loop");
-	ASSERT_FALSE(path.empty());
+	KT_REQUIRE_MODULE(path, false, "loop");
 	auto plain = read_bytes(path);
 	temp_dir dir;
 	ASSERT_TRUE(dir.ok());
@@ -152,48 +156,35 @@ TEST(module_file, empty_file_is_refused)
 {
 	temp_dir dir;
 	write_bytes(dir.file("empty.ko"), {});
-	auto m = kt::read_module_file(dir.file("empty.ko"));
-	ASSERT_FALSE(m.ok());
-	EXPECT_EQ(m.err().code, -ENOEXEC);
-	EXPECT_EQ(m.err().message, "empty file");
+	EXPECT_EQ(refusal_of(kt::read_module_file(dir.file("empty.ko"))), (refusal{-ENOEXEC, "empty file"}));
 }
 
 TEST(module_file, missing_file_and_symlink_loop)
 {
 	temp_dir dir;
-	auto missing = kt::read_module_file(dir.file("nope.ko"));
-	ASSERT_FALSE(missing.ok());
-	EXPECT_EQ(missing.err().code, -ENOENT);
-	EXPECT_EQ(missing.err().message, "cannot open: No such file or directory");
+	EXPECT_EQ(refusal_of(kt::read_module_file(dir.file("nope.ko"))),
+		  (refusal{-ENOENT, "cannot open: No such file or directory"}));
 	ASSERT_EQ(symlink("b.ko", dir.file("a.ko").c_str()), 0);
 	ASSERT_EQ(symlink("a.ko", dir.file("b.ko").c_str()), 0);
-	auto loop = kt::read_module_file(dir.file("a.ko"));
-	ASSERT_FALSE(loop.ok());
-	EXPECT_EQ(loop.err().code, -ELOOP);
-	EXPECT_EQ(loop.err().message, "cannot open: Too many levels of symbolic links");
+	EXPECT_EQ(refusal_of(kt::read_module_file(dir.file("a.ko"))),
+		  (refusal{-ELOOP, "cannot open: Too many levels of symbolic links"}));
 }
 
 TEST(module_file, directory_fifo_and_device_are_refused)
 {
 	temp_dir dir;
-	auto d = kt::read_module_file(dir.path().string());
-	ASSERT_FALSE(d.ok());
-	EXPECT_EQ(d.err().code, -EISDIR);
-	EXPECT_EQ(d.err().message, "is a directory, not a module file");
+	EXPECT_EQ(refusal_of(kt::read_module_file(dir.path().string())),
+		  (refusal{-EISDIR, "is a directory, not a module file"}));
 
 	// No writer ever opens the FIFO: a reader that opened it blocking
 	// would hang here.
 	ASSERT_EQ(mkfifo(dir.file("fifo").c_str(), 0600), 0);
 	auto start = std::chrono::steady_clock::now();
-	auto f = kt::read_module_file(dir.file("fifo"));
+	auto f = refusal_of(kt::read_module_file(dir.file("fifo")));
 	EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
-	ASSERT_FALSE(f.ok());
-	EXPECT_EQ(f.err().code, -EINVAL);
-	EXPECT_EQ(f.err().message, "is a FIFO, not a module file");
+	EXPECT_EQ(f, (refusal{-EINVAL, "is a FIFO, not a module file"}));
 
-	auto z = kt::read_module_file("/dev/zero");
-	ASSERT_FALSE(z.ok());
-	EXPECT_EQ(z.err().message, "is a character device, not a module file");
+	EXPECT_EQ(refusal_of(kt::read_module_file("/dev/zero")).second, "is a character device, not a module file");
 }
 
 TEST(module_file, huge_sparse_file_is_refused_unread)
@@ -205,11 +196,9 @@ TEST(module_file, huge_sparse_file_is_refused_unread)
 	ASSERT_EQ(ftruncate(fd, static_cast<off_t>(kt::module_size_limit) + 1), 0);
 	close(fd);
 	std::uint64_t before = bytes_read_by_process();
-	auto m = kt::read_module_file(path);
+	auto m = refusal_of(kt::read_module_file(path));
 	std::uint64_t after = bytes_read_by_process();
-	ASSERT_FALSE(m.ok());
-	EXPECT_EQ(m.err().code, -EFBIG);
-	EXPECT_EQ(m.err().message, "file is 536870913 bytes, above the limit of 512 MiB");
+	EXPECT_EQ(m, (refusal{-EFBIG, "file is 536870913 bytes, above the limit of 512 MiB"}));
 	// /proc/self/io counts every byte read(2) returned to this process.
 	EXPECT_LT(after - before, 64u * 1024);
 }
@@ -219,19 +208,15 @@ TEST(module_file, decompressed_size_is_capped)
 	KT_REQUIRE_KERNEL(k, true);
 	auto xz = read_bytes(find_module(*k, "loop"));
 	ASSERT_FALSE(xz.empty());
-	auto m = kt::decode_module_bytes(xz, "loop.ko.xz", 64 * 1024);
-	ASSERT_FALSE(m.ok());
-	EXPECT_EQ(m.err().code, -EFBIG);
-	EXPECT_EQ(m.err().message, "xz: decompressed size exceeds the limit of 65536 bytes");
+	EXPECT_EQ(refusal_of(kt::decode_module_bytes(xz, "loop.ko.xz", 64 * 1024)),
+		  (refusal{-EFBIG, "xz: decompressed size exceeds the limit of 65536 bytes"}));
 
 	auto plain = kt::decode_module_bytes(xz, "loop.ko.xz");
 	ASSERT_TRUE(plain.ok());
-	auto zs = kt::decode_module_bytes(zstd_compress(plain->image), "z", 32 * 1024);
-	ASSERT_FALSE(zs.ok());
-	EXPECT_EQ(zs.err().message, "zstd: decompressed size exceeds the limit of 32768 bytes");
-	auto gz = kt::decode_module_bytes(gzip_compress(plain->image), "g", 64 * 1024);
-	ASSERT_FALSE(gz.ok());
-	EXPECT_EQ(gz.err().message, "gzip: decompressed size exceeds the limit of 65536 bytes");
+	EXPECT_EQ(refusal_of(kt::decode_module_bytes(zstd_compress(plain->image), "z", 32 * 1024)).second,
+		  "zstd: decompressed size exceeds the limit of 32768 bytes");
+	EXPECT_EQ(refusal_of(kt::decode_module_bytes(gzip_compress(plain->image), "g", 64 * 1024)).second,
+		  "gzip: decompressed size exceeds the limit of 65536 bytes");
 	// Exactly at the limit is fine.
 	auto exact = kt::decode_module_bytes(xz, "x", plain->image.size());
 	ASSERT_TRUE(exact.ok()) << exact.err().message;

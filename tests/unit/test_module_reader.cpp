@@ -36,10 +36,8 @@ std::vector<unsigned char> general_image(const std::string &path)
 
 TEST(module_reader, same_image_as_the_general_reader_across_files)
 {
-	KT_REQUIRE_KERNEL(k, true);
-	std::string small = find_module(*k, "crc-itu-t"), big = find_module(*k, "loop");
-	ASSERT_FALSE(small.empty());
-	ASSERT_FALSE(big.empty());
+	KT_REQUIRE_MODULE(small, true, "crc-itu-t");
+	KT_REQUIRE_MODULE(big, true, "loop");
 	// Small, big, small again: the reused decoder and buffers must not leak
 	// one file's state or size into the next.
 	for (const auto &p : {small, big, small}) {
@@ -51,9 +49,7 @@ TEST(module_reader, same_image_as_the_general_reader_across_files)
 
 TEST(module_reader, damaged_or_concatenated_xz_goes_the_general_way)
 {
-	KT_REQUIRE_KERNEL(k, true);
-	std::string path = find_module(*k, "loop");
-	ASSERT_FALSE(path.empty());
+	KT_REQUIRE_MODULE(path, true, "loop");
 	auto xz = read_bytes(path);
 	ASSERT_GT(xz.size(), 4096u);
 	temp_dir dir;
@@ -84,9 +80,7 @@ TEST(module_reader, damaged_or_concatenated_xz_goes_the_general_way)
 
 TEST(module_reader, refuses_whatever_the_checked_reader_refuses)
 {
-	KT_REQUIRE_KERNEL(k, true);
-	std::string path = find_module(*k, "crc-itu-t");
-	ASSERT_FALSE(path.empty());
+	KT_REQUIRE_MODULE(path, true, "crc-itu-t");
 	auto xz = read_bytes(path);
 	ASSERT_GT(xz.size(), 200u);
 	auto plain = general_image(path);

@@ -198,9 +198,7 @@ TEST(options, commands_refuse_what_they_do_not_take)
 // info colours as the other commands do: --color=always, never.
 TEST(options, info_colours_when_asked)
 {
-	KT_REQUIRE_KERNEL(k, false);
-	const std::string path = kt_test::find_module(*k, "crc-itu-t");
-	ASSERT_FALSE(path.empty());
+	KT_REQUIRE_MODULE(path, false, "crc-itu-t");
 	testing::internal::CaptureStdout();
 	EXPECT_EQ(cli::cmd_info({"--color=always", path}), cli::EXIT_OK);
 	const std::string always = testing::internal::GetCapturedStdout();

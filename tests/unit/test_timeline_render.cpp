@@ -9,15 +9,23 @@ using kt::cli::render_timeline;
 
 namespace {
 
-kt::attempt_record hello_load()
+// A finished attempt with its header fields: what every timeline begins with.
+kt::attempt_record finished(uint64_t attempt, uint32_t pid, const std::string &comm, const std::string &module,
+			    uint64_t total_ns)
 {
 	kt::attempt_record a;
-	a.attempt = 1;
-	a.pid = 154;
-	a.comm = "kmod-trace";
-	a.module = "kt_hello";
+	a.attempt = attempt;
+	a.pid = pid;
+	a.comm = comm;
+	a.module = module;
 	a.complete = true;
-	a.total_ns = 37'315'000;
+	a.total_ns = total_ns;
+	return a;
+}
+
+kt::attempt_record hello_load()
+{
+	kt::attempt_record a = finished(1, 154, "kmod-trace", "kt_hello", 37'315'000);
 	a.phases = {
 		{"load", 2'844'000, 34'175'000, 0, 1, 0},
 		{"allocate", 5'416'000, 178'000, 0, 5, 20 * 1024},
@@ -61,13 +69,7 @@ TEST(timeline_render, colour_adds_sgr_and_nothing_else)
 
 TEST(timeline_render, a_refused_load_says_why_and_how_to_fix_it)
 {
-	kt::attempt_record a;
-	a.attempt = 1;
-	a.pid = 101;
-	a.comm = "kmod-trace";
-	a.module = "kt_dep_user";
-	a.complete = true;
-	a.total_ns = 26'345'000;
+	kt::attempt_record a = finished(1, 101, "kmod-trace", "kt_dep_user", 26'345'000);
 	a.result = -ENOENT;
 	a.phases = {{"resolve", 1'000'000, 500'000, -ENOENT, 3, 0}};
 	a.states = {{"UNFORMED", 1'932'000}};
@@ -87,14 +89,8 @@ TEST(timeline_render, a_refused_load_says_why_and_how_to_fix_it)
 
 TEST(timeline_render, an_unload_and_an_attempt_cut_short)
 {
-	kt::attempt_record a;
+	kt::attempt_record a = finished(2, 7, "rmmod", "kt_hello", 15'264'000);
 	a.op = "unload";
-	a.attempt = 2;
-	a.pid = 7;
-	a.comm = "rmmod";
-	a.module = "kt_hello";
-	a.complete = true;
-	a.total_ns = 15'264'000;
 	const std::string unloaded = render_timeline(a, false);
 	EXPECT_EQ(unloaded.substr(0, unloaded.find('\n')),
 		  "kt_hello: unloaded in 15.264 ms  [pid 7 rmmod, attempt 2]");

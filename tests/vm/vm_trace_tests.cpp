@@ -10,22 +10,32 @@
 #include <elf.h>
 #include <gtest/gtest.h>
 #include <map>
+#include <optional>
 #include <regex>
 
 using kt::vmtest::state_sequence;
 
 namespace {
 
-// Relocation entries the kernel applies: RELA sections whose target is
-// allocated (apply_relocations() skips the others).
-uint64_t allocated_relocations(const std::string &path)
+// The parsed module file, or nothing (and a failed expectation).
+std::optional<kt::module_info> parsed(const std::string &path)
 {
 	auto f = kt::read_module_file(path);
 	EXPECT_TRUE(f.ok()) << path;
 	if (!f)
-		return 0;
+		return std::nullopt;
 	auto info = kt::parse_module(f->image);
 	EXPECT_TRUE(info.ok()) << path;
+	if (!info)
+		return std::nullopt;
+	return std::move(*info);
+}
+
+// Relocation entries the kernel applies: RELA sections whose target is
+// allocated (apply_relocations() skips the others).
+uint64_t allocated_relocations(const std::string &path)
+{
+	auto info = parsed(path);
 	if (!info)
 		return 0;
 	uint64_t n = 0;
@@ -39,12 +49,7 @@ uint64_t allocated_relocations(const std::string &path)
 // Undefined symbols: one resolve_symbol() call each.
 uint64_t imported_symbols(const std::string &path)
 {
-	auto f = kt::read_module_file(path);
-	EXPECT_TRUE(f.ok()) << path;
-	if (!f)
-		return 0;
-	auto info = kt::parse_module(f->image);
-	EXPECT_TRUE(info.ok()) << path;
+	auto info = parsed(path);
 	return info ? info->imports.size() : 0;
 }
 
