@@ -105,14 +105,14 @@ if [ ! -f /lib/modules/$rel/modules.dep ] && [ -d /added/kt-tree/lib/modules/$re
 fi
 D=/added/kt-deps
 run xfs_load kmod-trace load --trace --json xfs
-run xfs_loaded sh -c "grep -E '^(xfs|libcrc32c) ' /proc/modules | cut -d' ' -f1 | sort | tr '\n' ' '"
+run xfs_loaded sh -c "grep -E '^(xfs|libcrc32c) ' /proc/modules | cut -d' ' -f1 | sort | tr '\n' ' '; echo"
 run xfs_again kmod-trace load xfs
 run xfs_unload kmod-trace unload xfs
 run xfs_unload_dep kmod-trace unload libcrc32c
 run crc_alone kmod-trace load --trace --json $S/kt_needs_crc.ko
 run crc_alone_text kmod-trace load --trace --color=never $S/kt_needs_crc.ko
 run crc_with_deps kmod-trace load --trace --json --with-deps $S/kt_needs_crc.ko
-run crc_loaded sh -c "grep -E '^(kt_needs_crc|crc_itu_t) ' /proc/modules | cut -d' ' -f1 | sort | tr '\n' ' '"
+run crc_loaded sh -c "grep -E '^(kt_needs_crc|crc_itu_t) ' /proc/modules | cut -d' ' -f1 | sort | tr '\n' ' '; echo"
 run crc_unload kmod-trace unload kt_needs_crc
 run crc_unload_dep kmod-trace unload crc_itu_t
 run rollback kmod-trace load --trace --json --with-deps $D/kt_fail_deps.ko

@@ -44,7 +44,7 @@ TEST(vm_deps, xfs_loads_after_libcrc32c_each_its_own_attempt)
 	const auto *resolve = phase(v[1], "resolve");
 	ASSERT_TRUE(resolve) << v[1].dump();
 	EXPECT_GT(resolve->value("count", 0ull), 100u);
-	EXPECT_EQ(sc("xfs_loaded").out, "libcrc32c xfs ");
+	EXPECT_EQ(sc("xfs_loaded").out, "libcrc32c xfs \n");
 }
 
 TEST(vm_deps, a_loaded_target_is_the_kernels_eexist_and_deps_are_skipped)
@@ -89,7 +89,7 @@ TEST(vm_deps, with_deps_loads_the_provider_then_the_module)
 	EXPECT_EQ(v[1].value("module", ""), "kt_needs_crc");
 	for (const auto &a : v)
 		EXPECT_EQ(state_sequence(a), "UNFORMED COMING LIVE") << a.dump();
-	EXPECT_EQ(sc("crc_loaded").out, "crc_itu_t kt_needs_crc ");
+	EXPECT_EQ(sc("crc_loaded").out, "crc_itu_t kt_needs_crc \n");
 	EXPECT_EQ(sc("crc_unload").exit, 0) << sc("crc_unload").err;
 	EXPECT_EQ(sc("crc_unload_dep").exit, 0) << sc("crc_unload_dep").err;
 }
