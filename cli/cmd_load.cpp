@@ -208,18 +208,14 @@ int cmd_load(const args_t &args)
 	std::unique_ptr<tracer> t;
 	if (opt.trace && !(t = open_tracer(opt, "load")))
 		return EXIT_FAILED;
-	auto run = loader->load_all(req);
-	if (!run) {
-		print_error("load", run.err());
-		return EXIT_FAILED;
-	}
+	const load_run run = loader->load_steps(std::move(*plan), req);
 	if (t) {
 		symbol_lookup lookup(is_path ? dir_of(req.module) : "");
 		auto facts_of = [&](const attempt_record &a) {
-			if (a.module == run->steps.back().name && is_path)
+			if (a.module == run.steps.back().name && is_path)
 				return facts;
 			module_facts f;
-			for (const auto &s : run->steps)
+			for (const auto &s : run.steps)
 				if (s.name == a.module && !s.path.empty())
 					preflight(s.path, true, f);
 			return f;
@@ -227,7 +223,7 @@ int cmd_load(const args_t &args)
 		if (!report(*t, opt, "load", lookup, facts_of))
 			return EXIT_FAILED;
 	}
-	return finish_load(*run, opt, t != nullptr);
+	return finish_load(run, opt, t != nullptr);
 }
 
 int cmd_unload(const args_t &args)

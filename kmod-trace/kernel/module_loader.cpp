@@ -194,8 +194,13 @@ result<load_run> module_loader::load_all(const load_request &req) const
 	auto plan_r = plan(req);
 	if (!plan_r)
 		return plan_r.err();
+	return load_steps(std::move(*plan_r), req);
+}
+
+load_run module_loader::load_steps(std::vector<load_step> steps, const load_request &req) const
+{
 	load_run run;
-	run.steps = std::move(*plan_r);
+	run.steps = std::move(steps);
 	for (const auto &s : run.steps) {
 		if (s.loaded && !s.target)
 			continue;	// modprobe leaves a loaded dependency alone

@@ -67,6 +67,8 @@ public:
 	// the first refusal or failure, unloads again what it loaded: a run
 	// that fails leaves nothing of its own loaded.
 	result<load_run> load_all(const load_request &req) const;
+	// The same for a plan already made.
+	load_run load_steps(std::vector<load_step> steps, const load_request &req) const;
 	// load_all(), as one answer: the module the kernel refused (or the
 	// target) and its errno; errors are those of the plan and failed steps.
 	result<load_outcome> load(const load_request &req) const;
