@@ -21,6 +21,7 @@ const char *bench_examples =
 	"  kmod-trace bench /samples/kt_hello.ko\n"
 	"  kmod-trace bench -n 200 --warmup 10 --json hello-6.12.json ./kt_hello.ko delay=1\n"
 	"  kmod-trace bench --no-trace -n 1000 ./kt_heavy.ko\n"
+	"  kmod-trace bench --decompress kernel -n 20 /lib/modules/$(uname -r)/kernel/fs/xfs/xfs.ko.xz\n"
 	"  kmod-trace compare hello-6.1.json hello-6.12.json\n\n"
 	"Every cycle loads the module, waits until the kernel has freed its init\n"
 	"memory (traced runs), and unloads it. A failed cycle or Ctrl-C stops the\n"
@@ -91,6 +92,8 @@ int cmd_bench(const args_t &args)
 	o.cfg.cycles = opt.cycles;
 	o.cfg.warmup = opt.warmup;
 	o.cfg.jitter_us = opt.jitter_us;
+	if (!opt.decompress.empty())
+		o.cfg.decompress = *parse_decompress_mode(opt.decompress);
 	o.cfg.kernel_config = opt.kernel_config;
 	o.ringbuf_bytes = opt.ringbuf_bytes;
 	o.verbose = opt.verbose;

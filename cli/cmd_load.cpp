@@ -11,6 +11,7 @@
 #include "kmod-trace/kernel/module_loader.h"
 
 #include <cstdio>
+#include <functional>
 #include <cstring>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -25,7 +26,13 @@ const char *load_examples =
 	"  kmod-trace load ./kt_hello.ko delay=5\n"
 	"  kmod-trace load --trace ./kt_hello.ko\n"
 	"  kmod-trace load --trace --json /samples/kt_fail_init.ko\n"
-	"  kmod-trace load --with-deps crc_itu_t\n\n"
+	"  kmod-trace load --trace xfs                 (libcrc32c first, each traced)\n"
+	"  kmod-trace load --with-deps ./kt_needs_crc.ko  (its depends= from the tree first)\n"
+	"  kmod-trace load --decompress kernel xfs\n\n"
+	"A module NAME is loaded as modprobe does: its dependencies first\n"
+	"(modules.dep), those already loaded skipped, modprobe.d options applied.\n"
+	"If the kernel refuses any of them, the modules this run loaded are\n"
+	"unloaded again.\n\n"
 	"Exit status: 0 loaded, 1 the kernel refused the module (or tracing\n"
 	"failed), 2 usage error or unreadable module file.\n";
 
@@ -59,6 +66,7 @@ std::string capability_note(int err)
 // attached, and the licence for explaining a refusal.
 int preflight(const std::string &path, bool force, module_facts &facts)
 {
+	facts.path = path;
 	if (!force && writable_by_others(path)) {
 		print_error("load", "refusing " + path + ": it is writable by group or others, who could "
 					     "replace its code before the kernel runs it (chmod go-w it, or use --force)");
@@ -100,7 +108,10 @@ std::unique_ptr<tracer> open_tracer(const options &c, const char *cmd)
 
 // False (after printing why) when the ring buffer cannot be read or the
 // Perfetto file cannot be written.
-bool report(tracer &t, const options &c, const char *cmd, symbol_lookup &lookup, const module_facts &facts)
+// facts_of: what the file of the attempt's module says (the target's was
+// read up front; a dependency's is read only when it is refused).
+bool report(tracer &t, const options &c, const char *cmd, symbol_lookup &lookup,
+	    const std::function<module_facts(const attempt_record &)> &facts_of)
 {
 	print_options o{c.json, want_color(c.color, STDOUT_FILENO), c.perfetto};
 	auto attempts = collect_attempts(t, 2000);
@@ -110,12 +121,41 @@ bool report(tracer &t, const options &c, const char *cmd, symbol_lookup &lookup,
 	}
 	perfetto_sink sink(c.perfetto);
 	for (auto &a : *attempts) {
-		explain_attempt(a, lookup, facts);
+		explain_attempt(a, lookup, a.result < 0 && a.op == "load" ? facts_of(a) : module_facts{});
 		print_attempt(a, t, o);
 		sink.add(a);
 	}
 	print_lost(t, o);
 	return sink.write();
+}
+
+// What the run did, in words: dependencies skipped or loaded, the refusal,
+// and what was unloaded again. The exit status.
+int finish_load(const load_run &run, const options &opt, bool traced)
+{
+	const std::string &target = run.steps.back().name;
+	// With --json, stdout is the attempts' JSON alone.
+	FILE *notes = opt.json ? stderr : stdout;
+	for (const auto &s : run.steps)
+		if (!s.target && s.loaded && !opt.quiet)
+			std::fprintf(notes, "%s is %s: skipped (a dependency of %s)\n", escape_for_tty(s.name).c_str(),
+				     s.builtin ? "built into the kernel" : "already loaded",
+				     escape_for_tty(target).c_str());
+	if (!traced && !opt.quiet)
+		for (const auto &n : run.loaded)
+			std::printf("%s loaded\n", escape_for_tty(n).c_str());
+	if (run.failed)
+		print_error("load", run.failed->message);
+	if (!run.refused.empty()) {
+		std::string who = run.refused == target ? run.refused : run.refused + " (a dependency of " + target + ")";
+		print_error("load", "the kernel refused " + who + ": " + std::strerror(-run.kernel_errno) + " (" +
+					    errno_text(run.kernel_errno) + ")" + capability_note(run.kernel_errno));
+	}
+	for (const auto &n : run.rolled_back)
+		print_error("load", "unloaded " + n + " again: this run had loaded it for " + target);
+	for (const auto &e : run.left)
+		print_error("load", e.message + ": it stays loaded (remove it with kmod-trace unload)");
+	return run.ok() ? EXIT_OK : EXIT_FAILED;
 }
 
 const command_spec load_spec{cmd::load, "load",
@@ -141,34 +181,49 @@ int cmd_load(const args_t &args)
 	req.force_vermagic = opt.force_vermagic;
 	req.force_modversion = opt.force_modversion;
 	req.with_deps = opt.with_deps;
+	if (!opt.decompress.empty())
+		req.decompress = *parse_decompress_mode(opt.decompress);
+	if (req.decompress == decompress_mode::user && (req.force_vermagic || req.force_modversion)) {
+		print_error("load", "--force-vermagic and --force-modversion need finit_module(): "
+				    "they cannot be combined with --decompress user");
+		return EXIT_USAGE;
+	}
 	module_facts facts;
 	const bool is_path = looks_like_path(req.module);
 	if (is_path && preflight(req.module, opt.force, facts) != EXIT_OK)
 		return EXIT_USAGE;
+	auto loader = module_loader::open();
+	if (!loader) {
+		print_error("load", loader.err());
+		return EXIT_FAILED;
+	}
+	// Planned before the tracer attaches: a module or dependency that
+	// cannot be found is a plain error, with nothing attached or loaded.
+	auto plan = loader->plan(req);
+	if (!plan) {
+		print_error("load", plan.err());
+		return EXIT_FAILED;
+	}
 
 	std::unique_ptr<tracer> t;
 	if (opt.trace && !(t = open_tracer(opt, "load")))
 		return EXIT_FAILED;
-	auto out = module_load(req);
-	if (!out) {
-		print_error("load", out.err());
-		return EXIT_FAILED;
-	}
+	const load_run run = loader->load_steps(std::move(*plan), req);
 	if (t) {
 		symbol_lookup lookup(is_path ? dir_of(req.module) : "");
-		if (!report(*t, opt, "load", lookup, facts))
+		auto facts_of = [&](const attempt_record &a) {
+			if (a.module == run.steps.back().name && is_path)
+				return facts;
+			module_facts f;
+			for (const auto &s : run.steps)
+				if (s.name == a.module && !s.path.empty())
+					preflight(s.path, true, f);
+			return f;
+		};
+		if (!report(*t, opt, "load", lookup, facts_of))
 			return EXIT_FAILED;
 	}
-	if (out->kernel_errno) {
-		print_error("load", "the kernel refused " + out->name + ": " +
-					    std::strerror(-out->kernel_errno) + " (" +
-					    errno_text(out->kernel_errno) + ")" +
-					    capability_note(out->kernel_errno));
-		return EXIT_FAILED;
-	}
-	if (!t && !opt.quiet)
-		std::printf("%s loaded\n", escape_for_tty(out->name).c_str());
-	return EXIT_OK;
+	return finish_load(run, opt, t != nullptr);
 }
 
 int cmd_unload(const args_t &args)
@@ -187,7 +242,7 @@ int cmd_unload(const args_t &args)
 	auto r = module_unload(positional[0]);
 	if (t) {
 		symbol_lookup lookup("");
-		if (!report(*t, opt, "unload", lookup, {}))
+		if (!report(*t, opt, "unload", lookup, [](const attempt_record &) { return module_facts{}; }))
 			return EXIT_FAILED;
 	}
 	if (!r) {

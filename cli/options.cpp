@@ -46,6 +46,14 @@ po::value_semantic *color_value(options &o)
 	});
 }
 
+po::value_semantic *decompress_value(options &o)
+{
+	return po::value(&o.decompress)->notifier([](const std::string &v) {
+		if (v != "kernel" && v != "user")
+			throw po::validation_error(po::validation_error::invalid_option_value, "decompress", v);
+	});
+}
+
 using namespace cmd;
 constexpr unsigned traced = load | unload | watch;
 
@@ -62,7 +70,14 @@ const option_spec table[] = {
 	 value<&options::perfetto>},
 	{"force-vermagic", load, "ignore the version magic (taints the kernel)", flag<&options::force_vermagic>},
 	{"force-modversion", load, "ignore symbol versions (taints the kernel)", flag<&options::force_modversion>},
-	{"with-deps", load, "load dependencies first, as modprobe does", flag<&options::with_deps>},
+	{"with-deps", load,
+	 "for a module file: first load the modules its modinfo depends= names, from the "
+	 "running kernel's tree (a NAME always gets its dependencies, as with modprobe)",
+	 flag<&options::with_deps>},
+	{"decompress", load | bench,
+	 "who decompresses a .ko.xz/.ko.zst: kernel (finit_module() with MODULE_INIT_COMPRESSED_FILE; "
+	 "an error where the kernel cannot) or user (here, then init_module()); default: libkmod decides",
+	 decompress_value},
 	{"duration", watch, "stop after this many seconds (default: until Ctrl-C)", value<&options::duration>},
 	{"filter", watch, "only modules whose name matches this glob", value<&options::filter>},
 	{"perfetto", watch, "also write a Chrome trace (Perfetto) to this file", value<&options::perfetto>},

@@ -41,6 +41,7 @@ struct options {
 	bool force_vermagic = false;
 	bool force_modversion = false;
 	bool with_deps = false;
+	std::string decompress;	// load, bench: "" (libkmod decides), kernel or user
 	// watch
 	double duration = 0;
 	std::string filter;

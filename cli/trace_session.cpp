@@ -66,6 +66,8 @@ void explain_attempt(attempt_record &a, symbol_lookup &lookup, const module_fact
 	explain_context ctx;
 	ctx.release = kernel_release();
 	ctx.license = facts.license;
+	ctx.module_path = facts.path;
+	ctx.provider_info_of = [&](const std::string &m) { return lookup.provider_facts(m); };
 	ctx.module_crc = [&](const std::string &s) -> std::optional<uint32_t> {
 		auto it = facts.crcs.find(s);
 		return it == facts.crcs.end() ? std::nullopt : std::optional<uint32_t>(it->second);

@@ -41,6 +41,7 @@ kt::result<std::vector<attempt_record>> collect_attempts(tracer &t, int timeout_
 struct module_facts {
 	std::string license;
 	std::map<std::string, uint32_t> crcs;	// __versions
+	std::string path{};	// the file loaded, "" for a name
 };
 
 // Fills a.failure from the attempt's data and its log lines.

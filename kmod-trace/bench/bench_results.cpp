@@ -62,6 +62,8 @@ json run_json(const run_info &r)
 		j["loader_setup_ns"] = *r.loader_setup_ns;
 	if (r.jitter_us)
 		j["jitter_us"] = *r.jitter_us;
+	if (!r.decompress.empty())
+		j["decompress"] = r.decompress;
 	return j;
 }
 

@@ -62,6 +62,7 @@ struct run_info {
 	// Optional (older files and other tools' files lack them):
 	std::optional<uint64_t> loader_setup_ns;	// libkmod's setup, once, not in any sample
 	std::optional<uint64_t> jitter_us;	// the random pause before each cycle, at most
+	std::string decompress;	// "kernel" or "user" (--decompress); "" when libkmod decided
 };
 
 struct results {

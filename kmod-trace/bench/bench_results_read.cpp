@@ -198,6 +198,8 @@ run_info read_run(const json &root)
 		out.loader_setup_ns = count(r, w, "loader_setup_ns", UINT64_MAX);
 	if (r.contains("jitter_us"))
 		out.jitter_us = count(r, w, "jitter_us", UINT32_MAX);
+	if (r.contains("decompress"))
+		out.decompress = get_text(r, w, "decompress");
 	return out;
 }
 

@@ -79,6 +79,7 @@ public:
 	{
 		req_.module = cfg.path;
 		req_.params = cfg.params;
+		req_.decompress = cfg.decompress;
 	}
 
 	std::string run(metric_accumulator *acc)
@@ -221,6 +222,8 @@ result<results> run_bench(const bench_config &cfg, const bench_module &m, cycle_
 	r.run.traced = hooks.tracer != nullptr;
 	r.run.loader_setup_ns = loader.setup_ns();
 	r.run.jitter_us = cfg.jitter_us;
+	if (cfg.decompress != decompress_mode::libkmod)
+		r.run.decompress = decompress_mode_name(cfg.decompress);
 	if (hooks.tracer)
 		r.run.probes = hooks.tracer->probes();
 

@@ -26,6 +26,7 @@ struct bench_config {
 	// timing, so that cycles meet the timer tick at random phases.
 	uint32_t jitter_us = 0;
 	std::string kernel_config;	// a .config to describe the kernel with
+	decompress_mode decompress = decompress_mode::libkmod;
 };
 
 // What the loop loads and unloads with. The system's is libkmod with one

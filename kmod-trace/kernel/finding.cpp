@@ -40,4 +40,16 @@ std::string already_loaded_hint(const std::string &name)
 	return "unload it first: kmod-trace unload " + (name.empty() ? std::string("NAME") : name);
 }
 
+std::string provider_hint(const std::string &provider, const std::string &provider_path, bool in_tree,
+			  const std::string &module_path)
+{
+	if (provider_path.empty())
+		return "load " + provider + " first, or use modprobe (kmod-trace load --with-deps)";
+	if (!in_tree)
+		return "load " + provider + " first: kmod-trace load " + provider_path;
+	const std::string target = module_path.empty() ? "MODULE.ko" : module_path;
+	return "load " + provider + " first: kmod-trace load --with-deps " + target + " (loads " + provider +
+	       " from " + provider_path + ", then the module), or modprobe " + provider;
+}
+
 } // namespace kt

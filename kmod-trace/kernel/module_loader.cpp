@@ -1,5 +1,7 @@
 #include "kmod-trace/kernel/module_loader.h"
 
+#include "kmod-trace/reader/elf_module.h"
+#include "kmod-trace/reader/module_file.h"
 #include "kmod-trace/util/module_name.h"
 
 #include <libkmod.h>
@@ -18,16 +20,10 @@ struct mod_deleter {
 };
 using mod_ptr = std::unique_ptr<kmod_module, mod_deleter>;
 
-result<mod_ptr> module_lookup(kmod_ctx *ctx, const std::string &name)
-{
-	kmod_list *list = nullptr;
-	int err = kmod_module_new_from_lookup(ctx, name.c_str(), &list);
-	if (err < 0 || !list)
-		return make_error(ENOENT, "module '" + name + "' not found in /lib/modules; give a path to the .ko file");
-	mod_ptr mod(kmod_module_get_module(list));
-	kmod_module_unref_list(list);
-	return mod;
-}
+struct list_deleter {
+	void operator()(kmod_list *l) const { kmod_module_unref_list(l); }
+};
+using list_ptr = std::unique_ptr<kmod_list, list_deleter>;
 
 result<mod_ptr> module_from_path(kmod_ctx *ctx, const std::string &path)
 {
@@ -43,11 +39,35 @@ result<mod_ptr> module_from_path(kmod_ctx *ctx, const std::string &path)
 	return mod_ptr(raw);
 }
 
-// The request's --force choices in the flags of either libkmod call
-// (enum kmod_insert or enum kmod_probe).
-unsigned int force_flags(const load_request &req, unsigned int vermagic, unsigned int modversion)
+// libkmod's module_options_concat(): the modprobe.d options, a space, then
+// the caller's.
+std::string concat_options(const std::string &conf, const std::string &extra)
 {
-	return (req.force_vermagic ? vermagic : 0) | (req.force_modversion ? modversion : 0);
+	return conf.empty() ? extra : conf + " " + extra;
+}
+
+// A module of the tree as a plan step: its file, modprobe.d options and
+// whether the kernel has it already (/sys/module/NAME/initstate, or
+// modules.builtin).
+dep_node node_of(kmod_module *m)
+{
+	dep_node n;
+	n.step.name = kmod_module_get_name(m);
+	const char *path = kmod_module_get_path(m);
+	n.step.path = path ? path : "";
+	const char *conf = kmod_module_get_options(m);	// modprobe.d; plan() adds the caller's
+	n.step.options = conf ? conf : "";
+	int state = kmod_module_get_initstate(m);
+	n.step.builtin = state == KMOD_MODULE_BUILTIN;
+	n.step.loaded = state >= 0;
+	list_ptr deps(kmod_module_get_dependencies(m));
+	kmod_list *l;
+	kmod_list_foreach(l, deps.get())
+	{
+		mod_ptr d(kmod_module_get_module(l));
+		n.deps.push_back(kmod_module_get_name(d.get()));
+	}
+	return n;
 }
 
 } // namespace
@@ -80,29 +100,144 @@ bool looks_like_path(const std::string &module)
 	return module.find('/') != std::string::npos || has_module_extension(module);
 }
 
-result<load_outcome> module_loader::load(const load_request &req) const
+std::string module_loader::tree() const
 {
-	auto mod = looks_like_path(req.module) ? module_from_path(ctx_.get(), req.module)
-					       : module_lookup(ctx_.get(), req.module);
+	const char *d = kmod_get_dirname(ctx_.get());
+	return d ? d : "/lib/modules";
+}
+
+// A name as modprobe looks it up: an alias or a module of modules.dep
+// (alias), or a dependency's exact name.
+result<dep_node> module_loader::node_by_name(const std::string &name, bool alias) const
+{
+	kmod_list *raw = nullptr;
+	int err = alias ? kmod_module_new_from_lookup(ctx_.get(), name.c_str(), &raw) : 0;
+	list_ptr list(raw);
+	mod_ptr mod;
+	if (alias && err >= 0 && list) {
+		mod.reset(kmod_module_get_module(list.get()));
+	} else if (!alias) {
+		kmod_module *m = nullptr;
+		if (kmod_module_new_from_name(ctx_.get(), name.c_str(), &m) >= 0)
+			mod.reset(m);
+	}
+	dep_node n;
+	if (mod)
+		n = node_of(mod.get());
+	if (!mod || (n.step.path.empty() && !n.step.builtin)) {
+		if (alias)
+			return make_error(ENOENT, "module '" + name + "' not found in " + tree() +
+							  "; give a path to the .ko file");
+		return make_error(ENOENT, "dependency " + name + " not found in " + tree() +
+						  " (no modules.dep entry: install it, or run depmod)");
+	}
+	return n;
+}
+
+// A file: its name and depends= from its own modinfo, not from modules.dep
+// (an outside module is not there).
+result<dep_node> module_loader::node_by_path(const load_request &req) const
+{
+	dep_node n;
+	n.step.path = req.module;
+	n.step.name = module_name_from_path(req.module);
+	if (!req.with_deps)
+		return n;
+	auto f = read_module_file(req.module);
+	if (!f)
+		return f.err();
+	auto info = parse_module(f->image);
+	if (!info)
+		return make_error(info.err().code, req.module + ": " + info.err().message);
+	n.step.name = module_name(req.module, info->get("name"));
+	n.deps = parse_depends(info->get("depends"));
+	return n;
+}
+
+result<std::vector<load_step>> module_loader::plan(const load_request &req) const
+{
+	const bool by_path = looks_like_path(req.module);
+	auto target = by_path ? node_by_path(req) : node_by_name(req.module, true);
+	if (!target)
+		return target.err();
+	if (by_path) {
+		struct stat st;
+		if (stat(req.module.c_str(), &st) != 0)
+			return make_error(errno, req.module + ": " + std::strerror(errno));
+	}
+	auto order = dependency_order(*target, [this](const std::string &n) { return node_by_name(n, false); });
+	if (!order)
+		return make_error(order.err().code, "cannot load " + target->step.name + ": " + order.err().message);
+	for (auto &s : *order)
+		s.options = concat_options(s.options, s.target ? req.params : "");
+	return order;
+}
+
+result<int> module_loader::insert(const load_step &step, const load_request &req) const
+{
+	const insert_flags f{req.force_vermagic, req.force_modversion};
+	if (req.decompress == decompress_mode::kernel)
+		return insert_kernel_decompress(step.path, step.options, f);
+	if (req.decompress == decompress_mode::user)
+		return insert_user_decompress(step.path, step.options, f);
+	auto mod = module_from_path(ctx_.get(), step.path);
 	if (!mod)
 		return mod.err();
+	unsigned int flags = (f.force_vermagic ? KMOD_INSERT_FORCE_VERMAGIC : 0) |
+			     (f.force_modversion ? KMOD_INSERT_FORCE_MODVERSION : 0);
+	int err = kmod_module_insert_module(mod->get(), flags, step.options.empty() ? nullptr : step.options.c_str());
+	return err < 0 ? err : 0;
+}
 
-	const char *opts = req.params.empty() ? nullptr : req.params.c_str();
+result<load_run> module_loader::load_all(const load_request &req) const
+{
+	auto plan_r = plan(req);
+	if (!plan_r)
+		return plan_r.err();
+	return load_steps(std::move(*plan_r), req);
+}
 
-	load_outcome out;
-	out.name = kmod_module_get_name(mod->get());
-	int err;
-	if (req.with_deps || !looks_like_path(req.module)) {
-		const unsigned int pflags = KMOD_PROBE_FAIL_ON_LOADED |
-					    force_flags(req, KMOD_PROBE_FORCE_VERMAGIC, KMOD_PROBE_FORCE_MODVERSION);
-		err = kmod_module_probe_insert_module(mod->get(), pflags, opts, nullptr, nullptr, nullptr);
-		if (err > 0)	// KMOD_PROBE_APPLY_BLACKLIST* answers
-			return make_error(EPERM, out.name + " is blacklisted");
-	} else {
-		err = kmod_module_insert_module(
-			mod->get(), force_flags(req, KMOD_INSERT_FORCE_VERMAGIC, KMOD_INSERT_FORCE_MODVERSION), opts);
+load_run module_loader::load_steps(std::vector<load_step> steps, const load_request &req) const
+{
+	load_run run;
+	run.steps = std::move(steps);
+	for (const auto &s : run.steps) {
+		if (s.loaded && !s.target)
+			continue;	// modprobe leaves a loaded dependency alone
+		auto r = insert(s, req);
+		if (!r) {
+			run.failed = r.err();
+			break;
+		}
+		if (*r != 0) {
+			run.refused = s.name;
+			run.kernel_errno = *r;
+			break;
+		}
+		run.loaded.push_back(s.name);
 	}
-	out.kernel_errno = err < 0 ? err : 0;
+	if (run.ok())
+		return run;
+	for (auto it = run.loaded.rbegin(); it != run.loaded.rend(); ++it) {
+		auto u = unload(*it);
+		if (u)
+			run.rolled_back.push_back(*it);
+		else
+			run.left.push_back(u.err());
+	}
+	return run;
+}
+
+result<load_outcome> module_loader::load(const load_request &req) const
+{
+	auto run = load_all(req);
+	if (!run)
+		return run.err();
+	if (run->failed)
+		return *run->failed;
+	load_outcome out;
+	out.name = run->refused.empty() ? run->steps.back().name : run->refused;
+	out.kernel_errno = run->kernel_errno;
 	return out;
 }
 
@@ -123,12 +258,6 @@ result<void> module_loader::unload(const std::string &name) const
 	return {};
 }
 
-std::string module_loader::module_for_symbol(const std::string &symbol) const
-{
-	auto mod = module_lookup(ctx_.get(), "symbol:" + symbol);
-	return mod ? kmod_module_get_name(mod->get()) : "";
-}
-
 result<load_outcome> module_load(const load_request &req)
 {
 	auto l = module_loader::open();
@@ -143,12 +272,6 @@ result<void> module_unload(const std::string &name)
 	if (!l)
 		return l.err();
 	return l->unload(name);
-}
-
-std::string module_for_symbol(const std::string &symbol)
-{
-	auto l = module_loader::open();
-	return l ? l->module_for_symbol(symbol) : "";
 }
 
 std::string join_params(const std::vector<std::string> &words)

@@ -1,12 +1,12 @@
 #include "kmod-trace/kernel/symbol_lookup.h"
 
-#include "kmod-trace/kernel/module_loader.h"
 #include "kmod-trace/reader/elf_module.h"
 #include "kmod-trace/reader/module_file.h"
 #include "kmod-trace/util/module_name.h"
 
 #include <dirent.h>
 #include <memory>
+#include <sys/stat.h>
 
 namespace kt {
 
@@ -52,6 +52,7 @@ void symbol_lookup::scan_dir()
 		if (!info)
 			continue;
 		std::string name = module_name(n, info->get("name"));
+		dir_files_.emplace(name, dir_ + "/" + n);
 		for (const auto &x : info->exports)
 			dir_exports_.emplace(x.name, name);
 	}
@@ -62,14 +63,28 @@ std::string symbol_lookup::provider(const std::string &symbol)
 	std::string p = target().provider(symbol);
 	if (p == "vmlinux")
 		return "";	// no module to load or rebuild
-	if (p.empty())
-		p = module_for_symbol(symbol);
 	if (!p.empty())
 		return p;
 	if (!dir_scanned_)
 		scan_dir();
 	auto it = dir_exports_.find(symbol);
 	return it == dir_exports_.end() ? "" : it->second;
+}
+
+provider_info symbol_lookup::provider_facts(const std::string &module)
+{
+	provider_info pi;
+	pi.path = target().module_file(module);
+	pi.in_tree = !pi.path.empty();
+	if (pi.path.empty()) {
+		if (!dir_scanned_)
+			scan_dir();
+		auto it = dir_files_.find(module);
+		pi.path = it == dir_files_.end() ? "" : it->second;
+	}
+	struct stat st;
+	pi.loaded = stat(("/sys/module/" + module + "/initstate").c_str(), &st) == 0;
+	return pi;
 }
 
 bool symbol_lookup::kernel_exports(const std::string &symbol)

@@ -2,10 +2,11 @@
 // The facts come from the one model (target_kernel: the running kernel's
 // export tables, read on the first question, so a load that succeeds never
 // pays for them); a load adds two places to look for a symbol's exporter:
-// the module index (modules.symbols, through libkmod) and the module files
-// beside the one loaded.
+// the module files beside the one loaded (the tree's modules.symbols and
+// modules.dep are part of the model).
 #pragma once
 
+#include "kmod-trace/kernel/finding.h"
 #include "kmod-trace/kernel/target_kernel.h"
 
 #include <cstdint>
@@ -26,6 +27,9 @@ public:
 
 	// The exporting module's name, or "" (also for vmlinux's own exports).
 	std::string provider(const std::string &symbol);
+	// A provider's file (the tree's, from modules.dep, else one beside
+	// the module loaded) and whether it is loaded now (/sys/module/NAME).
+	provider_info provider_facts(const std::string &module);
 	// Whether a module can bind to the symbol now (vmlinux or a loaded module).
 	bool kernel_exports(const std::string &symbol);
 	// The kernel's CRC for the symbol, where its export table has one.
@@ -38,7 +42,8 @@ private:
 	target_loader load_;
 	std::optional<target_kernel> target_;
 	bool dir_scanned_ = false;
-	std::map<std::string, std::string> dir_exports_;
+	std::map<std::string, std::string> dir_exports_;	// symbol -> module
+	std::map<std::string, std::string> dir_files_;		// module -> file
 	void scan_dir();
 };
 

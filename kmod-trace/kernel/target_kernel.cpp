@@ -62,6 +62,7 @@ result<void> load_offline(target_kernel &t, const target_options &opt)
 				  "namespaces are not checked");
 	else if (auto ok = add_symvers(t, symvers); !ok)
 		return ok.err();
+	detail::read_module_index(t, opt.kernel_dir);
 	t.sig_enforce = opt.sig_enforce || t.config.sig_force;
 	// The image next to the tree (dpkg -x of linux-image keeps both), or
 	// this machine's when it has the same release.
@@ -86,6 +87,12 @@ std::string target_kernel::provider(const std::string &symbol) const
 		return x->owner;
 	auto it = providers.find(symbol);
 	return it == providers.end() ? std::string() : it->second;
+}
+
+std::string target_kernel::module_file(const std::string &name) const
+{
+	auto it = module_files.find(name);
+	return it == module_files.end() ? std::string() : it->second;
 }
 
 std::optional<std::uint32_t> target_kernel::crc(const std::string &symbol) const
@@ -248,6 +255,35 @@ void read_config_files(target_kernel &t, const std::vector<std::string> &candida
 	}
 	t.notes.push_back("no kernel config found: assuming CONFIG_MODVERSIONS, "
 			  "CONFIG_MODULE_FORCE_LOAD and CONFIG_MODULE_SIG");
+}
+
+void read_module_index(target_kernel &t, const std::string &dir)
+{
+	std::ifstream dep(dir + "/modules.dep");
+	std::string line;
+	while (std::getline(dep, line)) {
+		std::string file = line.substr(0, line.find(':'));
+		if (file.empty() || !has_module_extension(file))
+			continue;
+		std::string path = file[0] == '/' ? file : dir + "/" + file;
+		t.module_files.emplace(module_name_from_path(file), path);
+	}
+	if (!t.module_files.empty())
+		t.modules_dir = dir;
+	// "alias symbol:crc_itu_t crc_itu_t"
+	std::ifstream syms(dir + "/modules.symbols");
+	constexpr std::string_view prefix = "alias symbol:";
+	while (std::getline(syms, line)) {
+		if (!line.starts_with(prefix))
+			continue;
+		auto sp = line.find(' ', prefix.size());
+		if (sp == std::string::npos)
+			continue;
+		std::string sym = line.substr(prefix.size(), sp - prefix.size());
+		std::string owner = line.substr(sp + 1);
+		if (!sym.empty() && !owner.empty() && !t.symbols.count(sym))
+			t.providers.emplace(sym, owner);
+	}
 }
 
 } // namespace detail

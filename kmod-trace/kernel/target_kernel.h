@@ -56,9 +56,13 @@ struct target_kernel {
 	std::unordered_map<std::string, kernel_export> symbols;
 	bool symbols_known = false;		// some export table was read
 	std::string symbols_from;
-	// Symbols that a module of the tree exports but that is not loaded.
+	// Symbols that a module of the tree exports but that is not loaded
+	// (Module.symvers, modules.symbols).
 	std::unordered_map<std::string, std::string> providers;
 	std::unordered_set<std::string> loaded;	// module names (running target)
+	// The tree's modules by name, with their files (modules.dep).
+	std::unordered_map<std::string, std::string> module_files;
+	std::string modules_dir;		// the tree modules.dep was read from
 	std::vector<std::string> notes;		// facts that could not be learned
 	// The certificates module signatures are verified with: the image's
 	// built-in ones and --trusted-cert. Null when unknown: a PKCS#7
@@ -76,6 +80,10 @@ struct target_kernel {
 	// The module exporting the symbol: the owner of a bindable export,
 	// else a module of the tree that is not loaded; "" when neither.
 	std::string provider(const std::string &symbol) const;
+	// A module's file in the tree (absolute), or "" when modules.dep
+	// does not list it.
+	std::string module_file(const std::string &name) const;
+	bool is_loaded(const std::string &name) const { return loaded.count(name) > 0; }
 	// A bindable export's CRC, when the export table gave one.
 	std::optional<std::uint32_t> crc(const std::string &symbol) const;
 
@@ -120,6 +128,10 @@ std::string tree_root(const std::string &kernel_dir);
 // Vermagic and struct module size from an in-tree module of the tree.
 void probe_tree_module(target_kernel &t, const std::string &kernel_dir);
 void read_config_files(target_kernel &t, const std::vector<std::string> &candidates);
+// The tree's depmod output: modules.dep (module files) and modules.symbols
+// ("alias symbol:X module": providers of symbols no bindable export has).
+// Either may be missing; a tree without depmod output adds nothing.
+void read_module_index(target_kernel &t, const std::string &dir);
 result<void> load_running(target_kernel &t, const target_options &opt);
 // The target's trusted keys: from the first kernel image of IMAGES that
 // exists, plus the certificate files (an unreadable one is an error).

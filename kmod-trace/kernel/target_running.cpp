@@ -156,6 +156,7 @@ result<void> read_exports(target_kernel &t, const target_options &opt)
 			return ok.err();
 	}
 	read_kallsyms(t);
+	read_module_index(t, dir);
 	if (!t.symbols_known)
 		t.notes.push_back("neither Module.symvers nor /proc/kallsyms could be read: "
 				  "symbols are not checked");

@@ -26,8 +26,13 @@ nlohmann::json failure_json(const std::optional<finding> &f)
 	auto opt = [](const std::string &s) -> nlohmann::json {
 		return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
 	};
-	return {{"check", f->check}, {"symbol", opt(f->symbol)}, {"provider", opt(f->provider)},
-		{"message", f->message}, {"hint", opt(f->hint)}};
+	nlohmann::json j = {{"check", f->check}, {"symbol", opt(f->symbol)}, {"provider", opt(f->provider)},
+			    {"message", f->message}, {"hint", opt(f->hint)}};
+	if (!f->provider.empty() && f->provider != "vmlinux" && f->check == "unknown-symbol") {
+		j["provider_path"] = opt(f->provider_path);
+		j["provider_loaded"] = f->provider_loaded;
+	}
+	return j;
 }
 
 } // namespace

@@ -126,10 +126,18 @@ std::optional<finding> unknown_symbol(const attempt_record &a, const explain_con
 			    "Unknown symbol " + sym + more + ": it is exported GPL-only, and the licence '" +
 				    license + "' is not GPL-compatible",
 			    gpl_only_hint(sym, license), sym, prov.empty() ? "vmlinux" : prov);
-	std::string hint = prov.empty()
-		? "no known module exports " + sym + ": build or install the module that provides it"
-		: "load " + prov + " first, or use modprobe (kmod-trace load --with-deps)";
-	return make("unknown-symbol", "Unknown symbol " + sym + more, hint, sym, prov);
+	if (prov.empty())
+		return make("unknown-symbol", "Unknown symbol " + sym + more,
+			    "no known module exports " + sym + ": build or install the module that provides it", sym);
+	provider_info pi = ctx.provider_info_of ? ctx.provider_info_of(prov) : provider_info{};
+	finding f = make("unknown-symbol",
+			 "Unknown symbol " + sym + more + ": exported by " + prov +
+				 (pi.path.empty() ? "" : " (" + pi.path + ")") +
+				 (pi.loaded ? ", which is loaded" : ", which is not loaded"),
+			 provider_hint(prov, pi.path, pi.in_tree, ctx.module_path), sym, prov);
+	f.provider_path = pi.path;
+	f.provider_loaded = pi.loaded;
+	return f;
 }
 
 } // namespace

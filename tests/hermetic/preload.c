@@ -20,10 +20,14 @@
  *     init_module name=kt_hello len=1234 args=[] -> -17
  *     delete_module name=kt_hello flags=0x800 -> 0
  * - With KT_FAKE_ROOT=DIR, paths under /proc/modules, /proc/cmdline,
- *   /sys/module, /lib/modules and the modprobe.d directories are looked
+ *   /proc/config.gz, /boot, /sys/module, /lib/modules and the modprobe.d
+ *   directories are looked
  *   up under DIR instead; everything else is untouched.
  * - KT_FAKE_RELEASE replaces uname()'s release (libkmod's /lib/modules
  *   directory name).
+ * - finit_module() with MODULE_INIT_COMPRESSED_FILE decompresses an xz
+ *   file as a kernel with CONFIG_MODULE_DECOMPRESS does, or, with
+ *   KT_FAKE_NO_DECOMPRESS set, answers -EOPNOTSUPP as one without does.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -32,6 +36,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <lzma.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +53,7 @@
 #define MODULE_NAME_LEN 56
 
 static const char *const redirected[] = {
-	"/proc/modules", "/proc/cmdline", "/sys/module", "/lib/modules",
+	"/proc/modules", "/proc/cmdline", "/proc/config.gz", "/boot", "/sys/module", "/lib/modules",
 	"/etc/modprobe.d", "/run/modprobe.d", "/lib/modprobe.d", "/usr/lib/modprobe.d",
 	"/usr/local/lib/modprobe.d", "/etc/modprobe.conf", "/etc/depmod.d",
 };
@@ -358,6 +363,26 @@ static long fake_finit_module(int fd, const char *args, int flags)
 		if (n <= 0)
 			break;
 		done += (size_t)n;
+	}
+	if (flags & 4) { /* MODULE_INIT_COMPRESSED_FILE */
+		unsigned char *out;
+		size_t in_pos = 0, out_pos = 0, cap = 64 << 20;
+		uint64_t memlimit = UINT64_MAX;
+
+		if (getenv("KT_FAKE_NO_DECOMPRESS")) {
+			free(buf);
+			fake_log("finit_module flags=0x%x -> %d\n", flags, -EOPNOTSUPP);
+			errno = EOPNOTSUPP;
+			return -1;
+		}
+		out = malloc(cap);
+		if (!out || lzma_stream_buffer_decode(&memlimit, 0, NULL, buf, &in_pos, done, out, &out_pos,
+						      cap) != LZMA_OK)
+			out_pos = 0;
+		free(buf);
+		r = fake_load("finit_module", out ? out : (unsigned char *)"", out_pos, args, (unsigned long)flags);
+		free(out);
+		return r;
 	}
 	r = fake_load("finit_module", buf, done, args, (unsigned long)flags);
 	free(buf);

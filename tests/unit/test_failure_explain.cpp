@@ -87,6 +87,40 @@ TEST(failure_explain, missing_symbol_names_its_provider)
 	EXPECT_EQ(f->hint, "load kt_dep_provider first, or use modprobe (kmod-trace load --with-deps)");
 }
 
+// The guest's case: an outside module needs crc_itu_t, which an in-tree
+// module exports and nobody has loaded.
+TEST(failure_explain, missing_symbol_names_its_in_tree_provider_and_file)
+{
+	auto c = ctx();
+	c.module_path = "/samples/kt_needs_crc.ko";
+	c.provider = [](const std::string &s) { return s == "crc_itu_t" ? std::string("crc_itu_t") : ""; };
+	c.provider_info_of = [](const std::string &m) {
+		return kt::provider_info{"/lib/modules/r/kernel/lib/crc-itu-t.ko.xz", true, m != "crc_itu_t"};
+	};
+	auto f = kt::failure_explain(failed(-ENOENT, {"kt_needs_crc: Unknown symbol crc_itu_t (err -2)"}), c);
+	ASSERT_TRUE(f);
+	EXPECT_EQ(f->check, "unknown-symbol");
+	EXPECT_EQ(f->provider, "crc_itu_t");
+	EXPECT_EQ(f->provider_path, "/lib/modules/r/kernel/lib/crc-itu-t.ko.xz");
+	EXPECT_FALSE(f->provider_loaded);
+	EXPECT_EQ(f->message, "Unknown symbol crc_itu_t: exported by crc_itu_t "
+			      "(/lib/modules/r/kernel/lib/crc-itu-t.ko.xz), which is not loaded");
+	EXPECT_EQ(f->hint, "load crc_itu_t first: kmod-trace load --with-deps /samples/kt_needs_crc.ko (loads "
+			   "crc_itu_t from /lib/modules/r/kernel/lib/crc-itu-t.ko.xz, then the module), or modprobe crc_itu_t");
+}
+
+// A provider found beside the module, not in the tree: load its file.
+TEST(failure_explain, missing_symbol_provider_beside_the_module)
+{
+	auto c = ctx();
+	c.provider_info_of = [](const std::string &) {
+		return kt::provider_info{"/samples/kt_dep_provider.ko", false, false};
+	};
+	auto f = kt::failure_explain(failed(-ENOENT, {"kt_x: Unknown symbol kt_dep_value (err -2)"}), c);
+	ASSERT_TRUE(f);
+	EXPECT_EQ(f->hint, "load kt_dep_provider first: kmod-trace load /samples/kt_dep_provider.ko");
+}
+
 TEST(failure_explain, missing_symbol_from_bpf_alone)
 {
 	auto a = failed(-ENOENT, {});

@@ -86,7 +86,7 @@ TEST(options, each_command_takes_exactly_the_options_it_uses)
 {
 	const std::map<std::string, std::set<std::string>> want = {
 		{"load", {"--force", "--trace", "--perfetto", "--force-vermagic", "--force-modversion", "--with-deps",
-			  "--resolve-calls", "--json", "--color", "--verbose", "--quiet", "--ringbuf-size", "--help"}},
+			  "--decompress", "--resolve-calls", "--json", "--color", "--verbose", "--quiet", "--ringbuf-size", "--help"}},
 		{"unload", {"--trace", "--perfetto", "--json", "--color", "--verbose", "--quiet", "--ringbuf-size",
 			    "--help"}},
 		{"watch", {"--duration", "--filter", "--perfetto", "--resolve-calls", "--json", "--color", "--verbose",
@@ -94,7 +94,7 @@ TEST(options, each_command_takes_exactly_the_options_it_uses)
 		{"info", {"--help", "--json", "--color", "--verbose"}},
 		{"doctor", {"--kernel-dir", "--symvers", "--sig-enforce", "--trusted-cert", "--jobs", "--json",
 			    "--color", "--verbose", "--quiet", "--help"}},
-		{"bench", {"--cycles", "--warmup", "--jitter-us", "--json", "--no-trace", "--kernel-config", "--no-progress",
+		{"bench", {"--cycles", "--warmup", "--jitter-us", "--decompress", "--json", "--no-trace", "--kernel-config", "--no-progress",
 			   "--color", "--verbose", "--quiet", "--ringbuf-size", "--help"}},
 		{"compare", {"--threshold", "--alpha", "--resamples", "--html", "--color", "--quiet", "--help"}},
 	};
@@ -154,6 +154,11 @@ TEST(options, values_land_in_their_fields)
 	EXPECT_EQ(bench.opt.cycles, 100u);
 	EXPECT_EQ(bench.opt.warmup, 5u);
 	EXPECT_EQ(parse(cli::cmd::bench, {"-n", "7", "m.ko"}).opt.cycles, 7u);
+
+	EXPECT_EQ(parse(cli::cmd::bench, {"--decompress", "kernel", "m.ko"}).opt.decompress, "kernel");
+	EXPECT_EQ(parse(cli::cmd::load, {"--decompress=user", "m.ko"}).opt.decompress, "user");
+	EXPECT_EQ(parse(cli::cmd::load, {"m.ko"}).opt.decompress, "");
+	EXPECT_EQ(parse(cli::cmd::load, {"--decompress", "both", "m.ko"}).rc, cli::EXIT_USAGE);
 
 	auto compare = parse(cli::cmd::compare, {"--threshold", "5", "a.json", "b.json"});
 	ASSERT_EQ(compare.rc, 0) << compare.err;

@@ -4,6 +4,8 @@
 #include "kmod-trace/kernel/target_kernel.h"
 
 #include <filesystem>
+#include <fstream>
+#include <unistd.h>
 #include <gtest/gtest.h>
 
 using namespace kt;
@@ -77,4 +79,53 @@ TEST(target_model, view_finds_exporters_beside_the_module)
 		GTEST_SKIP() << "samples not built";
 	symbol_lookup view(rel_dir, []() -> result<target_kernel> { return target_kernel{}; });
 	EXPECT_EQ(view.provider("kt_dep_value"), "kt_dep_provider");
+}
+
+// The tree's depmod output names providers of symbols no loaded module
+// exports, and where their files are (the guest's "no known module exports
+// crc_itu_t" came from a tree without it).
+TEST(target_model, providers_from_modules_symbols)
+{
+	namespace fs = std::filesystem;
+	const fs::path dir = fs::temp_directory_path() / ("kt-index-" + std::to_string(getpid()));
+	fs::create_directories(dir);
+	{
+		std::ofstream(dir / "modules.dep") << "kernel/lib/crc-itu-t.ko.xz:\n"
+						      "kernel/fs/xfs/xfs.ko.xz: kernel/lib/libcrc32c.ko.xz\n"
+						      "kernel/lib/libcrc32c.ko.xz:\n";
+		std::ofstream(dir / "modules.symbols") << "# Aliases for symbols, used by symbol_request().\n"
+							  "alias symbol:crc_itu_t crc_itu_t\n"
+							  "alias symbol:crc_itu_t_table crc_itu_t\n"
+							  "alias symbol:crc32c libcrc32c\n"
+							  "alias symbol:ktime_get not_really\n"
+							  "alias garbage\n";
+	}
+	target_kernel t = sample_target();	// ktime_get is bindable (vmlinux)
+	detail::read_module_index(t, dir.string());
+	EXPECT_EQ(t.provider("crc_itu_t"), "crc_itu_t");
+	EXPECT_EQ(t.provider("crc_itu_t_table"), "crc_itu_t");
+	EXPECT_EQ(t.provider("crc32c"), "libcrc32c");
+	EXPECT_EQ(t.provider("ktime_get"), "vmlinux");	// a bindable export wins
+	EXPECT_EQ(t.module_file("crc_itu_t"), (dir / "kernel/lib/crc-itu-t.ko.xz").string());
+	EXPECT_EQ(t.module_file("xfs"), (dir / "kernel/fs/xfs/xfs.ko.xz").string());
+	EXPECT_EQ(t.module_file("nosuch"), "");
+	EXPECT_EQ(t.modules_dir, dir.string());
+
+	symbol_lookup view("", [&]() -> result<target_kernel> { return t; });
+	EXPECT_EQ(view.provider("crc_itu_t"), "crc_itu_t");
+	provider_info pi = view.provider_facts("crc_itu_t");
+	EXPECT_EQ(pi.path, (dir / "kernel/lib/crc-itu-t.ko.xz").string());
+	EXPECT_TRUE(pi.in_tree);
+	EXPECT_FALSE(pi.loaded);	// no such module on the build machine
+	fs::remove_all(dir);
+}
+
+TEST(target_model, a_tree_without_depmod_output_adds_nothing)
+{
+	target_kernel t = sample_target();
+	const auto before = t.providers.size();
+	detail::read_module_index(t, "/nonexistent/kt-tree");
+	EXPECT_EQ(t.providers.size(), before);
+	EXPECT_TRUE(t.module_files.empty());
+	EXPECT_EQ(t.modules_dir, "");
 }

@@ -95,6 +95,34 @@ run writable kmod-trace load /tmp/kt_hello.ko
 run writable_forced kmod-trace load --force /tmp/kt_hello.ko
 kmod-trace unload kt_hello >/dev/null 2>&1
 
+# In-tree modules with their dependencies. The guest's own tree when it
+# has one with depmod output, else the few modules tests/vm/run added.
+rel=$(uname -r)
+if [ ! -f /lib/modules/$rel/modules.dep ] && [ -d /added/kt-tree/lib/modules/$rel ]; then
+	mkdir -p /lib/modules
+	rm -rf /lib/modules/$rel
+	ln -s /added/kt-tree/lib/modules/$rel /lib/modules/$rel
+fi
+D=/added/kt-deps
+run xfs_load kmod-trace load --trace --json xfs
+run xfs_loaded sh -c "grep -E '^(xfs|libcrc32c) ' /proc/modules | cut -d' ' -f1 | sort | tr '\n' ' '; echo"
+run xfs_again kmod-trace load xfs
+run xfs_unload kmod-trace unload xfs
+run xfs_unload_dep kmod-trace unload libcrc32c
+run crc_alone kmod-trace load --trace --json $S/kt_needs_crc.ko
+run crc_alone_text kmod-trace load --trace --color=never $S/kt_needs_crc.ko
+run crc_with_deps kmod-trace load --trace --json --with-deps $S/kt_needs_crc.ko
+run crc_loaded sh -c "grep -E '^(kt_needs_crc|crc_itu_t) ' /proc/modules | cut -d' ' -f1 | sort | tr '\n' ' '; echo"
+run crc_unload kmod-trace unload kt_needs_crc
+run crc_unload_dep kmod-trace unload crc_itu_t
+run rollback kmod-trace load --trace --json --with-deps $D/kt_fail_deps.ko
+run rollback_left sh -c "grep -cE '^(kt_fail_init|crc_itu_t) ' /proc/modules"
+run xz_kernel kmod-trace load --decompress kernel $D/kt_hello.ko.xz
+kmod-trace unload kt_hello >/dev/null 2>&1
+run xz_user kmod-trace load --decompress user $D/kt_hello.ko.xz
+kmod-trace unload kt_hello >/dev/null 2>&1
+run deps_left sh -c "grep -cE '^(xfs|libcrc32c|kt_needs_crc|crc_itu_t|kt_fail_init|kt_hello) ' /proc/modules"
+
 run bpf_left /added/kt-bpf-list
 touch /tmp/bpf-left-after
 run bpf_left_after_each cat /tmp/bpf-left-after
