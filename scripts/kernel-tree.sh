@@ -105,13 +105,14 @@ kt_make_image() {
 }
 
 # kt_boot_modules ROOT REL: the module files, in load order, that a guest of
-# REL needs to read its image (the virtio PCI transport and virtio_blk, with
-# what they depend on, where they are not built in), as kmod's own
+# REL needs to read its image (the virtio PCI transport, virtio_blk and ext4,
+# with what they depend on, where they are not built in: ext4 is built into
+# the cloud kernels, a module in the generic ones), as kmod's own
 # modprobe --show-depends prints them.
 kt_boot_modules() {
 	local root=$1 rel=$2 m out base
 	base=$(kt_tree_base "$root" "$rel") || die "no module tree for $rel in $root"
-	for m in virtio_pci virtio_blk; do
+	for m in virtio_pci virtio_blk ext4; do
 		out=$(modprobe -d "$base" -S "$rel" --show-depends "$m" 2>&1) \
 			|| die "cannot resolve $m in $root/lib/modules/$rel: $out"
 		awk '$1 == "insmod" {print $2}' <<<"$out"
