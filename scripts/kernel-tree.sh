@@ -9,6 +9,7 @@
 #   kt_prepare_tree ROOT REL       depmod once, then the guest's disk image
 #   kt_tree_image ROOT REL         path of that image
 #   kt_boot_modules ROOT REL       modules the guest must insmod to read it
+#   ROOT/.kt-guest/boot/           those, decompressed, and their load order
 
 # The ext4 image, its depmod stamp and the lock live beside the tree, so
 # that a cache re-fetched by setup (a new ROOT) starts without them.
@@ -75,7 +76,7 @@ kt_prepare_tree() {
 	base=$(kt_tree_base "$root" "$rel") || die "no module tree for $rel in $root (lib/modules/$rel/kernel)"
 	tree=$(cd "$base/lib/modules/$rel" && pwd -P)
 	img=$(kt_tree_image "$root")
-	[ -f "$root/.kt-guest/depmod.done" ] && [ -f "$img" ] && return 0
+	[ -f "$root/.kt-guest/depmod.done" ] && [ -f "$img" ] && [ -f "$root/.kt-guest/boot/order" ] && return 0
 	command -v depmod >/dev/null || die "depmod not found: install the Debian package kmod (scripts/setup does)"
 	command -v mke2fs >/dev/null || die "mke2fs not found: install the Debian package e2fsprogs"
 	mkdir -p "$root/.kt-guest"
@@ -87,6 +88,7 @@ kt_prepare_tree() {
 		touch "$root/.kt-guest/depmod.done"
 	fi
 	[ -f "$img" ] || kt_make_image "$tree" "$img"
+	[ -f "$root/.kt-guest/boot/order" ] || kt_save_boot_modules "$root" "$rel"
 	exec {lockfd}>&-
 }
 
@@ -117,4 +119,28 @@ kt_boot_modules() {
 			|| die "cannot resolve $m in $root/lib/modules/$rel: $out"
 		awk '$1 == "insmod" {print $2}' <<<"$out"
 	done | awk '!seen[$0]++'
+}
+
+# kt_save_boot_modules ROOT REL: kt_boot_modules decompressed into
+# ROOT/.kt-guest/boot, their names in load order in boot/order, so that
+# each boot only copies them.
+kt_save_boot_modules() {
+	local dir=$1/.kt-guest/boot m f list
+	list=$(kt_boot_modules "$1" "$2") || exit 1
+	rm -rf "$dir.tmp"
+	mkdir -p "$dir.tmp"
+	for m in $list; do
+		f=$(basename "$m")
+		f=${f%.xz}
+		f=${f%.zst}
+		case $m in
+		*.xz) xz -dc "$m" >"$dir.tmp/$f" ;;
+		*.zst) zstd -qdc "$m" >"$dir.tmp/$f" ;;
+		*) cp "$m" "$dir.tmp/$f" ;;
+		esac || die "cannot decompress $m"
+		echo "$f" >>"$dir.tmp/order"
+	done
+	touch "$dir.tmp/order"
+	rm -rf "$dir"
+	mv "$dir.tmp" "$dir"
 }
