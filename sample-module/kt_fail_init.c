@@ -5,11 +5,12 @@
  * busy-waits first, with preemption off, like a driver polling a device
  * that never answers (the SMP test loads it beside kt_hello spin=).
  */
-#include <linux/delay.h>
 #include <linux/errno.h>
 #include <linux/init.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+
+#include "kt_spin.h"
 
 static int spin;
 module_param(spin, int, 0444);
@@ -19,9 +20,7 @@ static int __init kt_fail_init_init(void)
 {
 	if (spin > 0) {
 		pr_info("kt_fail_init: spinning %d ms\n", spin);
-		preempt_disable();
-		mdelay(spin);
-		preempt_enable();
+		kt_spin_ms(spin);
 	}
 	pr_info("kt_fail_init: init returning -ENODEV\n");
 	return -ENODEV;

@@ -10,6 +10,8 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 
+#include "kt_spin.h"
+
 static int delay;
 module_param(delay, int, 0444);
 MODULE_PARM_DESC(delay, "Milliseconds to sleep in init (default 0)");
@@ -23,9 +25,7 @@ static int __init kt_hello_init(void)
 	if (delay > 0)
 		msleep(delay);
 	if (spin > 0) {
-		preempt_disable();
-		mdelay(spin);
-		preempt_enable();
+		kt_spin_ms(spin);
 		pr_info("kt_hello: spun %d ms\n", spin);
 	}
 	return 0;
