@@ -1,12 +1,16 @@
 // VM tests of the guest itself: the kernel's module tree at
 // /lib/modules/<release>, kmod's tools and /etc/modprobe.d (from the main
-// boot's scenarios), and SMP: a second, short boot with --smp 4 in which two
-// busy-waiting inits must overlap in time.
+// boot's scenarios); SMP: a second, short boot with --smp 4 in which two
+// busy-waiting inits must overlap in time; and, where cached, a short boot
+// of the generic flavour.
 #include "guest_run.h"
 #include "vm_support.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <dirent.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <map>
 #include <sstream>
 
@@ -81,10 +85,12 @@ TEST(vm_guest, modprobe_loads_xfs_after_libcrc32c)
 	EXPECT_TRUE(has_line_starting(l, "xfs ")) << l;
 	EXPECT_TRUE(has_line_starting(l, "libcrc32c ")) << l;
 	// kmod's lsmod names the users of libcrc32c.
-	std::istringstream in(l);
-	for (std::string line; std::getline(in, line);)
-		if (line.rfind("libcrc32c ", 0) == 0)
+	std::istringstream lines(l);
+	for (std::string line; std::getline(lines, line);) {
+		if (line.rfind("libcrc32c ", 0) == 0) {
 			EXPECT_NE(line.find("xfs"), std::string::npos) << line;
+		}
+	}
 	EXPECT_EQ(sc("modinfo_xfs").exit, 0);
 	EXPECT_NE(sc("modinfo_xfs").out.find("libcrc32c"), std::string::npos) << sc("modinfo_xfs").out;
 }
@@ -146,4 +152,33 @@ TEST(vm_smp, watch_traces_both_busy_inits)
 	for (const char *m : {"kt_hello", "kt_fail_init"})
 		EXPECT_GE(kt::vmtest::phase_ns(loads[m], "init"), 900'000'000u) << m << " init spins 1000 ms";
 	EXPECT_EQ(in(g, "bpf_left").out, "total 0\n");
+}
+
+// The generic flavour's tree (about 4,200 modules on 6.12), where one is
+// cached (scripts/setup --flavour generic, or bench-scan --fetch-only).
+TEST(vm_generic, whole_tree_and_modprobe_btrfs)
+{
+	std::string series = run->kernel.substr(0, run->kernel.find_first_not_of("0123456789."));
+	std::string cache = std::getenv("KT_CACHE") ? std::getenv("KT_CACHE") : KT_SOURCE_DIR "/.cache";
+	bool cached = false;
+	if (DIR *d = opendir((cache + "/extra-kernels").c_str())) {
+		while (const dirent *e = readdir(d)) {
+			std::string n = e->d_name;
+			if (n.rfind(series + ".", 0) == 0 || n.rfind(series + "-", 0) == 0)
+				cached = cached || (n.find("-cloud-") == std::string::npos &&
+						    access((cache + "/extra-kernels/" + n + "/.unpacked").c_str(), F_OK) == 0);
+		}
+		closedir(d);
+	}
+	if (!cached)
+		GTEST_SKIP() << "no generic " << series << " kernel in " << cache << "/extra-kernels";
+	const guest_run g = kt::vmtest::guest_run_script(series + "-generic", "generic.sh", {});
+	ASSERT_TRUE(g.done) << "the generic guest did not finish (exit " << g.vm_exit << "):\n" << g.raw;
+	EXPECT_EQ(in(g, "uname").out.find("-cloud-"), std::string::npos) << in(g, "uname").out;
+	EXPECT_GT(std::stoi("0" + in(g, "tree_count").out), 3000) << in(g, "tree_count").out;
+	ASSERT_EQ(in(g, "modprobe_btrfs").exit, 0) << in(g, "modprobe_btrfs").err;
+	for (const char *m : {"btrfs ", "xor ", "raid6_pq ", "libcrc32c "})
+		EXPECT_TRUE(has_line_starting(in(g, "lsmod").out, m)) << m << "missing:\n" << in(g, "lsmod").out;
+	EXPECT_EQ(in(g, "modprobe_r").exit, 0) << in(g, "modprobe_r").err;
+	EXPECT_FALSE(has_line_starting(in(g, "lsmod_after").out, "btrfs ")) << in(g, "lsmod_after").out;
 }
