@@ -168,14 +168,15 @@ flavour_cases() {
 }
 
 # The guest side: one insmod per case, with its errno message and the log
-# lines it caused; loaded modules are removed again.
+# lines it caused; loaded modules are removed again. busybox's insmod, whose
+# messages errno_of reads (the guest's plain insmod is kmod's).
 guest_header() {
 	cat <<'GUEST'
 cd /added/cases
 r() {
 	n=$1 f=$2 m=$3; shift 3
 	dmesg -c >/dev/null 2>&1
-	out=$(insmod "$f" "$@" 2>&1); rc=$?
+	out=$(busybox insmod "$f" "$@" 2>&1); rc=$?
 	echo "@@case $n rc=$rc"
 	echo "$out" | sed 's/^/@@insmod /'
 	dmesg -c | sed 's/^/@@dmesg /'

@@ -34,35 +34,47 @@ std::string shell_quote(const std::string &s)
 
 namespace {
 
-guest_run boot_once(const std::string &kernel, const std::vector<std::string> &extra_adds);
+guest_run boot_once(const std::string &kernel, const std::string &script, const std::vector<std::string> &args);
 
 } // namespace
 
 // A guest that died before the first scenario began (vm-run's 125: panic
 // during boot, seen now and then under TCG) is booted once more; one that
 // died later is a failure like any other.
-guest_run guest_run_boot(const std::string &kernel, const std::vector<std::string> &extra_adds)
+guest_run guest_run_script(const std::string &kernel, const std::string &script,
+			   const std::vector<std::string> &vm_args)
 {
-	guest_run r = boot_once(kernel, extra_adds);
+	guest_run r = boot_once(kernel, script, vm_args);
 	if (r.vm_exit == 125 && r.scenarios.empty()) {
 		std::fprintf(stderr, "vm-test: the %s guest died while booting; booting it again\n", kernel.c_str());
-		r = boot_once(kernel, extra_adds);
+		r = boot_once(kernel, script, vm_args);
 	}
 	return r;
 }
 
+// The main boot: every scenario, the modprobe.d file its tree checks read.
+guest_run guest_run_boot(const std::string &kernel, const std::vector<std::string> &extra_adds)
+{
+	std::vector<std::string> args = {"--modprobe-conf", KT_SOURCE_DIR "/tests/vm/kt-test.conf"};
+	for (const auto &a : extra_adds) {
+		args.push_back("--add");
+		args.push_back(a);
+	}
+	return guest_run_script(kernel, "scenarios.sh", args);
+}
+
 namespace {
 
-guest_run boot_once(const std::string &kernel, const std::vector<std::string> &extra_adds)
+guest_run boot_once(const std::string &kernel, const std::string &script, const std::vector<std::string> &args)
 {
 	guest_run r;
 	r.kernel = kernel;
 	std::string cmd = std::string(KT_SOURCE_DIR) + "/scripts/vm-run --kernel " + shell_quote(kernel) +
-			  " --timeout 600 --add " KT_SOURCE_DIR "/tests/vm/scenarios.sh --add " KT_BINARY_DIR
-			  "/tests/kt-bpf-list";
-	for (const auto &a : extra_adds)
-		cmd += " --add " + shell_quote(a);
-	cmd += " -- sh /added/scenarios.sh";
+			  " --timeout 600 --add " + shell_quote(std::string(KT_SOURCE_DIR "/tests/vm/") + script) +
+			  " --add " KT_BINARY_DIR "/tests/kt-bpf-list --add " KT_SOURCE_DIR "/tests/vm/spin-pair.sh";
+	for (const auto &a : args)
+		cmd += " " + shell_quote(a);
+	cmd += " -- sh /added/" + shell_quote(script);
 	FILE *p = popen(cmd.c_str(), "r");
 	if (!p)
 		return r;

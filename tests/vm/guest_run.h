@@ -28,6 +28,11 @@ struct guest_run {
 // Runs the guest once; extra_adds are more files for /added/.
 guest_run guest_run_boot(const std::string &kernel, const std::vector<std::string> &extra_adds);
 
+// Runs tests/vm/SCRIPT (framed like scenarios.sh) in a guest booted with
+// the extra vm-run options vm_args (e.g. --smp 4).
+guest_run guest_run_script(const std::string &kernel, const std::string &script,
+			   const std::vector<std::string> &vm_args);
+
 // Parses the framed output (exposed for the harness's own test).
 void guest_run_parse(guest_run &r);
 

@@ -71,11 +71,17 @@ kmod-trace watch --json --duration 30 >/tmp/watch.out 2>/tmp/watch.err &
 wpid=$!
 i=0
 while ! grep -q attached /tmp/watch.err && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+# kmod's insmod (one finit_module each) for three, busybox's for
+# kt_fail_init (it retries a failed finit_module with init_module: two
+# attempts from one command); both run as comm "insmod".
+mkdir -p /tmp/bb && ln -sf /bin/busybox /tmp/bb/insmod
 pids=
-for m in kt_hello kt_heavy kt_dep_provider kt_fail_init; do
+for m in kt_hello kt_heavy kt_dep_provider; do
 	insmod $S/$m.ko 2>/dev/null &
 	pids="$pids $!"
 done
+/tmp/bb/insmod $S/kt_fail_init.ko 2>/dev/null &
+pids="$pids $!"
 wait $pids
 sleep 1
 for m in kt_hello kt_heavy kt_dep_provider; do rmmod $m; done
@@ -94,6 +100,25 @@ chmod 666 /tmp/kt_hello.ko
 run writable kmod-trace load /tmp/kt_hello.ko
 run writable_forced kmod-trace load --force /tmp/kt_hello.ko
 kmod-trace unload kt_hello >/dev/null 2>&1
+
+# The kernel's own tree and kmod's tools (vm-run: the module tree, kmod,
+# /etc/modprobe.d/kt-test.conf with "options dummy numdummies=3").
+R=$(uname -r)
+run tree_dep test -s /lib/modules/$R/modules.dep
+run tree_symbols grep -c '^alias symbol:' /lib/modules/$R/modules.symbols
+run tree_count sh -c "find /lib/modules/$R/kernel -name '*.ko*' | wc -l"
+run kmod_tools sh -c 'for t in modprobe insmod rmmod lsmod modinfo depmod; do readlink "$(command -v $t)"; done'
+run modprobe_xfs modprobe xfs
+run lsmod_xfs lsmod
+run modinfo_xfs modinfo -F depends xfs
+run modprobe_dry modprobe -n -v dummy
+run modprobe_dummy modprobe dummy
+run dummy_links ls /sys/class/net
+run modprobe_r modprobe -r xfs dummy
+run lsmod_after lsmod
+# The same two busy-waiting inits as tests/vm/smp.sh, on this guest's CPUs.
+run spin_cpus nproc
+run spin_pair sh /added/spin-pair.sh 600
 
 # In-tree modules with their dependencies. The guest's own tree when it
 # has one with depmod output, else the few modules tests/vm/run added.

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Runs in the guest: loads kt_hello and kt_fail_init at once, each
+# busy-waiting SPIN ms in its init with preemption off, and prints the
+# kernel log's time of each init's first and last line:
+#   <seconds> hello-start | hello-end | fail-start | fail-end
+# On one CPU the two inits cannot overlap; on two or more they do.
+spin=${1:-1000}
+S=/samples
+dmesg -c >/dev/null
+insmod $S/kt_hello.ko spin=$spin &
+a=$!
+insmod $S/kt_fail_init.ko spin=$spin 2>/dev/null &
+b=$!
+wait $a $b
+rmmod kt_hello
+dmesg | sed -nE \
+	-e 's/^\[ *([0-9.]+)\] kt_hello: init .*/\1 hello-start/p' \
+	-e 's/^\[ *([0-9.]+)\] kt_hello: spun .*/\1 hello-end/p' \
+	-e 's/^\[ *([0-9.]+)\] kt_fail_init: spinning .*/\1 fail-start/p' \
+	-e 's/^\[ *([0-9.]+)\] kt_fail_init: init returning .*/\1 fail-end/p'

@@ -1,0 +1,184 @@
+// VM tests of the guest itself: the kernel's module tree at
+// /lib/modules/<release>, kmod's tools and /etc/modprobe.d (from the main
+// boot's scenarios); SMP: a second, short boot with --smp 4 in which two
+// busy-waiting inits must overlap in time; and, where cached, a short boot
+// of the generic flavour.
+#include "guest_run.h"
+#include "vm_support.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <map>
+#include <sstream>
+
+using kt::vmtest::guest_run;
+using kt::vmtest::run;
+
+namespace {
+
+bool has_line_starting(const std::string &text, const std::string &prefix)
+{
+	std::istringstream in(text);
+	for (std::string line; std::getline(in, line);)
+		if (line.rfind(prefix, 0) == 0)
+			return true;
+	return false;
+}
+
+// Seconds of overlap of the two inits printed by tests/vm/spin-pair.sh
+// ("<seconds> <label>" lines); -1e9 when a line is missing.
+double spin_overlap(const std::string &out)
+{
+	std::map<std::string, double> t;
+	std::istringstream in(out);
+	double s;
+	for (std::string label; in >> s >> label;)
+		t[label] = s;
+	for (const char *l : {"hello-start", "hello-end", "fail-start", "fail-end"})
+		if (!t.count(l))
+			return -1e9;
+	return std::min(t["hello-end"], t["fail-end"]) - std::max(t["hello-start"], t["fail-start"]);
+}
+
+const kt::vmtest::scenario &in(const guest_run &g, const std::string &name)
+{
+	static const kt::vmtest::scenario none;
+	auto it = g.scenarios.find(name);
+	if (it == g.scenarios.end()) {
+		ADD_FAILURE() << "the guest did not run scenario " << name << "; it printed:\n" << g.raw;
+		return none;
+	}
+	return it->second;
+}
+
+const guest_run &smp_run()
+{
+	static const guest_run r = kt::vmtest::guest_run_script(run->kernel, "smp.sh", {"--smp", "4"});
+	return r;
+}
+
+} // namespace
+
+TEST(vm_guest, module_tree_is_in_the_guest_with_its_index)
+{
+	EXPECT_EQ(sc("tree_dep").exit, 0) << "no /lib/modules/" << release() << "/modules.dep";
+	EXPECT_GT(std::stoi("0" + sc("tree_symbols").out), 1000) << sc("tree_symbols").out;
+	EXPECT_GT(std::stoi("0" + sc("tree_count").out), 1000) << "the cloud trees hold about 1,100 modules";
+}
+
+TEST(vm_guest, module_tools_are_kmod)
+{
+	std::string six;
+	for (int i = 0; i < 6; i++)
+		six += "/usr/bin/kmod\n";
+	EXPECT_EQ(sc("kmod_tools").out, six) << sc("kmod_tools").err;
+}
+
+TEST(vm_guest, modprobe_loads_xfs_after_libcrc32c)
+{
+	ASSERT_EQ(sc("modprobe_xfs").exit, 0) << sc("modprobe_xfs").err;
+	const std::string &l = sc("lsmod_xfs").out;
+	EXPECT_TRUE(has_line_starting(l, "Module ")) << l;
+	EXPECT_TRUE(has_line_starting(l, "xfs ")) << l;
+	EXPECT_TRUE(has_line_starting(l, "libcrc32c ")) << l;
+	// kmod's lsmod names the users of libcrc32c.
+	std::istringstream lines(l);
+	for (std::string line; std::getline(lines, line);) {
+		if (line.rfind("libcrc32c ", 0) == 0) {
+			EXPECT_NE(line.find("xfs"), std::string::npos) << line;
+		}
+	}
+	EXPECT_EQ(sc("modinfo_xfs").exit, 0);
+	EXPECT_NE(sc("modinfo_xfs").out.find("libcrc32c"), std::string::npos) << sc("modinfo_xfs").out;
+}
+
+TEST(vm_guest, modprobe_d_options_are_honoured)
+{
+	EXPECT_NE(sc("modprobe_dry").out.find("numdummies=3"), std::string::npos)
+		<< sc("modprobe_dry").out << sc("modprobe_dry").err;
+	ASSERT_EQ(sc("modprobe_dummy").exit, 0) << sc("modprobe_dummy").err;
+	const std::string &n = sc("dummy_links").out;
+	for (const char *d : {"dummy0", "dummy1", "dummy2"})
+		EXPECT_NE(n.find(d), std::string::npos) << d << " missing: " << n;
+}
+
+TEST(vm_guest, modprobe_r_unloads_module_and_dependency)
+{
+	EXPECT_EQ(sc("modprobe_r").exit, 0) << sc("modprobe_r").err;
+	const std::string &l = sc("lsmod_after").out;
+	for (const char *m : {"xfs ", "libcrc32c ", "dummy "})
+		EXPECT_FALSE(has_line_starting(l, m)) << m << "still loaded:\n" << l;
+}
+
+// The control for the SMP test: on the main boot's CPUs (one under TCG)
+// the inits, each holding its CPU, cannot overlap.
+TEST(vm_guest, busy_inits_overlap_only_with_two_cpus)
+{
+	int cpus = std::stoi("0" + sc("spin_cpus").out);
+	ASSERT_GE(cpus, 1);
+	double o = spin_overlap(sc("spin_pair").out);
+	ASSERT_GT(o, -1e8) << "init lines missing:\n" << sc("spin_pair").out << sc("spin_pair").err;
+	if (cpus == 1)
+		EXPECT_LT(o, 0.03) << "two 600 ms inits overlapped by " << o << " s on one CPU";
+	else
+		EXPECT_GT(o, 0.15) << "two 600 ms inits overlapped by " << o << " s on " << cpus << " CPUs";
+}
+
+TEST(vm_smp, four_cpus_run_two_inits_in_parallel)
+{
+	const guest_run &g = smp_run();
+	ASSERT_TRUE(g.done) << "the --smp 4 guest did not finish (exit " << g.vm_exit << "):\n" << g.raw;
+	EXPECT_EQ(in(g, "cpus").out, "4\n");
+	EXPECT_EQ(in(g, "online").out, "0-3\n");
+	double o = spin_overlap(in(g, "spin_pair").out);
+	EXPECT_GT(o, 0.25) << "two 1000 ms inits overlapped by " << o << " s on 4 CPUs:\n"
+			   << in(g, "spin_pair").out;
+}
+
+TEST(vm_smp, watch_traces_both_busy_inits)
+{
+	const guest_run &g = smp_run();
+	EXPECT_EQ(in(g, "watch_rc").out, "0\n") << in(g, "watch_err").out;
+	std::map<std::string, nlohmann::json> loads;
+	for (const auto &a : in(g, "watch_out").json())
+		if (a.value("op", "") == "load")
+			loads[a.value("module", "")] = a;
+	ASSERT_TRUE(loads.count("kt_hello") && loads.count("kt_fail_init")) << in(g, "watch_out").out;
+	EXPECT_EQ(loads["kt_hello"].value("result", ""), "0");
+	EXPECT_EQ(loads["kt_fail_init"].value("result", ""), "-ENODEV");
+	for (const char *m : {"kt_hello", "kt_fail_init"})
+		EXPECT_GE(kt::vmtest::phase_ns(loads[m], "init"), 900'000'000u) << m << " init spins 1000 ms";
+	EXPECT_EQ(in(g, "bpf_left").out, "total 0\n");
+}
+
+// The generic flavour's tree (about 4,200 modules on 6.12), where one is
+// cached (scripts/setup --flavour generic, or bench-scan --fetch-only).
+TEST(vm_generic, whole_tree_and_modprobe_btrfs)
+{
+	std::string series = run->kernel.substr(0, run->kernel.find_first_not_of("0123456789."));
+	std::string cache = std::getenv("KT_CACHE") ? std::getenv("KT_CACHE") : KT_SOURCE_DIR "/.cache";
+	bool cached = false;
+	if (DIR *d = opendir((cache + "/extra-kernels").c_str())) {
+		while (const dirent *e = readdir(d)) {
+			std::string n = e->d_name;
+			if (n.rfind(series + ".", 0) == 0 || n.rfind(series + "-", 0) == 0)
+				cached = cached || (n.find("-cloud-") == std::string::npos &&
+						    access((cache + "/extra-kernels/" + n + "/.unpacked").c_str(), F_OK) == 0);
+		}
+		closedir(d);
+	}
+	if (!cached)
+		GTEST_SKIP() << "no generic " << series << " kernel in " << cache << "/extra-kernels";
+	const guest_run g = kt::vmtest::guest_run_script(series + "-generic", "generic.sh", {});
+	ASSERT_TRUE(g.done) << "the generic guest did not finish (exit " << g.vm_exit << "):\n" << g.raw;
+	EXPECT_EQ(in(g, "uname").out.find("-cloud-"), std::string::npos) << in(g, "uname").out;
+	EXPECT_GT(std::stoi("0" + in(g, "tree_count").out), 3000) << in(g, "tree_count").out;
+	ASSERT_EQ(in(g, "modprobe_btrfs").exit, 0) << in(g, "modprobe_btrfs").err;
+	for (const char *m : {"btrfs ", "xor ", "raid6_pq ", "libcrc32c "})
+		EXPECT_TRUE(has_line_starting(in(g, "lsmod").out, m)) << m << "missing:\n" << in(g, "lsmod").out;
+	EXPECT_EQ(in(g, "modprobe_r").exit, 0) << in(g, "modprobe_r").err;
+	EXPECT_FALSE(has_line_starting(in(g, "lsmod_after").out, "btrfs ")) << in(g, "lsmod_after").out;
+}
