@@ -103,4 +103,22 @@ for f in /added/*.ko; do
 	b=$(basename "$f" .ko)
 	run "added_$b" kmod-trace load --trace --json "$f"
 done
+# In-tree modules of the booted kernel, as the distribution ships them.
+for f in /added/*.ko.xz /added/*.ko.zst; do
+	[ -f "$f" ] || continue
+	b=$(basename "$f"); b=${b%%.ko*}
+	run "intree_$b" kmod-trace load --trace --json "$f"
+	kmod-trace unload "$b" >/dev/null 2>&1
+done
+
+# Every program loaded as it is, without the BTF prototype check: where a
+# prototype changed (7.x), the verifier refuses one and only that probe
+# is turned off.
+run verifier_off env KT_PROTO_CHECK=0 kmod-trace load --trace --json --verbose $S/kt_hello.ko
+kmod-trace unload kt_hello >/dev/null 2>&1
+
+# Last: modules_disabled cannot be turned back off.
+echo 1 > /proc/sys/kernel/modules_disabled
+run modules_disabled kmod-trace load --trace --json $S/kt_hello.ko
+run modules_disabled_watch kmod-trace watch --verbose --duration 1
 echo "=== DONE"
