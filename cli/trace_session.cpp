@@ -103,11 +103,11 @@ void print_lost(const tracer &t, const print_options &o)
 void print_capability_report(const tracer *t)
 {
 	for (const auto &line : policy_report(read_kernel_policy()))
-		std::fprintf(stderr, "kernel %s\n", line.c_str());
+		std::fprintf(stderr, "policy %s\n", line.c_str());
 	if (!t)
 		return;
 	for (const auto &p : t->probes()) {
-		std::fprintf(stderr, "probe %-34s %s%s%s\n", p.function.c_str(), probe_mode_name(p.mode),
+		std::fprintf(stderr, "probe %-32s %s%s%s\n", p.function.c_str(), probe_mode_name(p.mode),
 			     p.note.empty() ? "" : ": ", p.note.c_str());
 		const char *phase = probe_phase(p.function);
 		if (p.mode == probe_mode::failed && *phase)

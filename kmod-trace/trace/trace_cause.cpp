@@ -180,7 +180,7 @@ std::vector<std::string> policy_report(const kernel_policy &p)
 	std::vector<std::string> out;
 	out.push_back(std::string("privileges: ") + (p.can_trace ? "can trace" : "cannot trace (needs root, or CAP_BPF with CAP_PERFMON)") +
 		      (p.can_load ? ", can load modules" : ", cannot load modules (needs CAP_SYS_MODULE)"));
-	out.push_back(std::string("kernel BTF: ") + (p.has_btf ? "yes" : "no (fentry unavailable)"));
+	out.push_back(std::string("BTF: ") + (p.has_btf ? "yes" : "no (fentry unavailable)"));
 	out.push_back(std::string("kernel.modules_disabled: ") +
 		      known(p.modules_disabled, "1 (every module load is refused)", "0"));
 	out.push_back("lockdown: " + (p.lockdown.empty() ? std::string("unknown") : p.lockdown));

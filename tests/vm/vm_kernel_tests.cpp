@@ -77,7 +77,7 @@ TEST(vm_kernel, modules_disabled_is_named)
 	// tracing still works there: watch attaches, and says the policy
 	const auto &w = sc("modules_disabled_watch");
 	EXPECT_EQ(w.exit, 0) << w.err;
-	EXPECT_NE(w.err.find("kernel kernel.modules_disabled: 1"), std::string::npos) << w.err;
+	EXPECT_NE(w.err.find("policy kernel.modules_disabled: 1"), std::string::npos) << w.err;
 	EXPECT_NE(w.err.find("watching module loads"), std::string::npos) << w.err;
 	EXPECT_EQ(w.err.find("has no load_module"), std::string::npos) << w.err;
 }
