@@ -6,7 +6,7 @@
 #   make test       setup if needed, unit tests, then VM tests on 6.1 and 6.12
 #   make setup      install packages and cache the Debian kernels
 #   make unit-test  unit tests only (no root, no VM)
-#   make vm-test    VM tests only (KERNELS="6.1 6.12")
+#   make vm-test    VM tests only (VM_KERNELS="6.1 6.12 sid")
 #   make conformance-test  doctor against the real kernels
 #   make hermetic-test / lifecycle-test / test-asan
 #   make fuzz FUZZ_SECONDS=N   every fuzz target for N seconds
@@ -16,6 +16,8 @@ BUILD ?= build
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
 KERNELS ?= 6.1 6.12
+# the VM suite also runs on the newest Debian unstable kernel (7.2 now)
+VM_KERNELS ?= $(KERNELS) sid
 CMAKE_FLAGS ?=
 
 .PHONY: all build samples setup demo test unit-test vm-test conformance-test hermetic-test lifecycle-test test-asan fuzz install deb test-packaging clean help
@@ -47,13 +49,13 @@ test: setup
 	$(MAKE) all
 	scripts/bench-scan --series 6.1 --fetch-only
 	scripts/bench-scan --series 6.12 --fetch-only
-	KERNELS="$(KERNELS)" tests/run-all $(SUITES)
+	KERNELS="$(KERNELS)" VM_KERNELS="$(VM_KERNELS)" tests/run-all $(SUITES)
 
 unit-test: build
 	tests/run-all unit
 
 vm-test: all
-	KERNELS="$(KERNELS)" tests/run-all vm
+	VM_KERNELS="$(VM_KERNELS)" tests/run-all vm
 
 conformance-test: all
 	KERNELS="$(KERNELS)" tests/run-all conformance

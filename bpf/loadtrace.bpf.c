@@ -338,6 +338,23 @@ KT_EXIT(module_enable_ro, leave(KT_PH_PROTECT, 0, 0), const struct module *mod, 
 KT_ENTRY(module_enable_rodata_ro, enter(KT_PH_PROTECT), const struct module *mod)
 KT_EXIT(module_enable_rodata_ro, leave(KT_PH_PROTECT, (int)ret, 0),
 	const struct module *mod, bool after_init)
+/* Kernel change covered: after 6.12 module_enable_rodata_ro(mod,
+ * after_init) was split in two (kernel/module/strict_rwx.c): the function
+ * keeps one argument, and do_init_module() calls
+ * module_enable_rodata_ro_after_init(mod) instead (Debian's 7.2 BTF has
+ * both). fexit reads the return value after the arguments, so the 6.12
+ * program above reads past a one-argument context (the verifier: "invalid
+ * bpf_context access off=16"); user space loads whichever of the two
+ * matches the kernel's BTF prototype (probe_proto.cpp). The kretprobe
+ * above reads a register and fits both. */
+SEC("fexit/module_enable_rodata_ro")
+int BPF_PROG(fx_module_enable_rodata_ro_1, const struct module *mod, long ret)
+{
+	leave(KT_PH_PROTECT, (int)ret, 0);
+	return 0;
+}
+KT_ENTRY(module_enable_rodata_ro_after_init, enter(KT_PH_PROTECT), const struct module *mod)
+KT_EXIT(module_enable_rodata_ro_after_init, leave(KT_PH_PROTECT, (int)ret, 0), const struct module *mod)
 
 static __always_inline void do_init_enter(struct module *mod)
 {

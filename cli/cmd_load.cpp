@@ -5,6 +5,7 @@
 #include "cli/output.h"
 #include "cli/trace_session.h"
 #include "kmod-trace/trace/attempt_json.h"
+#include "kmod-trace/kernel/kernel_policy.h"
 #include "kmod-trace/util/capability.h"
 #include "kmod-trace/reader/elf_module.h"
 #include "kmod-trace/reader/module_file.h"
@@ -52,16 +53,6 @@ bool writable_by_others(const std::string &path)
 	return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & (S_IWGRP | S_IWOTH));
 }
 
-// The kernel checks CAP_SYS_MODULE first (-EPERM); a kernel without module
-// support answers -ENOSYS to everyone. Either way, name what is missing.
-std::string capability_note(int err)
-{
-	if ((err == -EPERM || err == -ENOSYS) && !has_capability(CAP_SYS_MODULE))
-		return "; loading and removing modules needs CAP_SYS_MODULE, which this process "
-		       "does not have (run as root)";
-	return "";
-}
-
 // Reads the module file up front: a clear error before anything is
 // attached, and the licence for explaining a refusal.
 int preflight(const std::string &path, bool force, module_facts &facts)
@@ -92,12 +83,13 @@ std::unique_ptr<tracer> open_tracer(const options &c, const char *cmd)
 {
 	auto t = tracer::open({getpid(), c.ringbuf_bytes, c.verbose, c.resolve_calls});
 	if (!t) {
+		if (c.verbose)
+			print_capability_report(nullptr);
 		print_error(cmd, t.err());
 		return nullptr;
 	}
 	if (c.verbose) {
-		for (const auto &p : t.value()->probes())
-			std::fprintf(stderr, "probe %-32s %s\n", p.function.c_str(), probe_mode_name(p.mode));
+		print_capability_report(t.value().get());
 		const auto &st = t.value()->stages();
 		std::fprintf(stderr, "probes attached in %.1f ms: %.1f after the program started (probing %.1f, "
 				     "loading %.1f, attaching %.1f)\n",
@@ -149,7 +141,7 @@ int finish_load(const load_run &run, const options &opt, bool traced)
 	if (!run.refused.empty()) {
 		std::string who = run.refused == target ? run.refused : run.refused + " (a dependency of " + target + ")";
 		print_error("load", "the kernel refused " + who + ": " + std::strerror(-run.kernel_errno) + " (" +
-					    errno_text(run.kernel_errno) + ")" + capability_note(run.kernel_errno));
+					    errno_text(run.kernel_errno) + ")" + load_refusal_note(run.kernel_errno, read_kernel_policy()));
 	}
 	for (const auto &n : run.rolled_back)
 		print_error("load", "unloaded " + n + " again: this run had loaded it for " + target);
@@ -246,7 +238,7 @@ int cmd_unload(const args_t &args)
 			return EXIT_FAILED;
 	}
 	if (!r) {
-		print_error("unload", r.err().message + capability_note(r.err().code));
+		print_error("unload", r.err().message + load_refusal_note(r.err().code, read_kernel_policy()));
 		return EXIT_FAILED;
 	}
 	if (!t && !opt.quiet)

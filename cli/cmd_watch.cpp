@@ -64,10 +64,14 @@ int cmd_watch(const args_t &args)
 	auto opened = tracer::open({0, opt.ringbuf_bytes ? opt.ringbuf_bytes : watch_ringbuf_bytes, opt.verbose,
 				      opt.resolve_calls});
 	if (!opened) {
+		if (opt.verbose)
+			print_capability_report(nullptr);
 		print_error("watch", opened.err());
 		return EXIT_FAILED;
 	}
 	tracer &t = *opened.value();
+	if (opt.verbose)
+		print_capability_report(&t);
 	// SCHED_IDLE: watch turns events into timelines only on CPU time that
 	// nothing else wants, so the loads it watches never wait for it (on one
 	// CPU a SCHED_BATCH watch, once running, held a woken loader back until

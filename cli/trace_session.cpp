@@ -4,6 +4,8 @@
 #include "kmod-trace/trace/attempt_json.h"
 #include "kmod-trace/trace/failure_explain.h"
 #include "kmod-trace/trace/perfetto.h"
+#include "kmod-trace/trace/trace_cause.h"
+#include "kmod-trace/kernel/kernel_policy.h"
 
 #include "cli/output.h"
 
@@ -98,6 +100,21 @@ void print_lost(const tracer &t, const print_options &o)
 		std::fprintf(stderr, "warning: %llu trace events were lost (ring buffer full); "
 				     "timelines may be incomplete\n",
 			     static_cast<unsigned long long>(t.lost_events()));
+}
+
+void print_capability_report(const tracer *t)
+{
+	for (const auto &line : policy_report(read_kernel_policy()))
+		std::fprintf(stderr, "policy %s\n", line.c_str());
+	if (!t)
+		return;
+	for (const auto &p : t->probes()) {
+		std::fprintf(stderr, "probe %-32s %s%s%s\n", p.function.c_str(), probe_mode_name(p.mode),
+			     p.note.empty() ? "" : ": ", p.note.c_str());
+		const char *phase = probe_phase(p.function);
+		if (p.mode == probe_mode::failed && *phase)
+			std::fprintf(stderr, "phase %s: unavailable (%s() turned off)\n", phase, p.function.c_str());
+	}
 }
 
 bool perfetto_sink::write() const

@@ -52,6 +52,11 @@ void print_lost(const tracer &t, const print_options &o);
 
 std::string kernel_release();
 
+// --verbose: the kernel's policy (privileges, modules_disabled, lockdown,
+// tracefs, kprobes), then, when the tracer opened, how each function is
+// probed and which phases go unmeasured and why. To stderr.
+void print_capability_report(const tracer *t);
+
 // Gathers attempts for --perfetto and writes them at the end.
 class perfetto_sink {
 public:

@@ -14,12 +14,6 @@
 
 namespace kt {
 
-namespace {
-
-// Closes the descriptor it owns.
-
-} // namespace
-
 kernel_probe::kernel_probe()
 {
 	btf_ = btf__load_vmlinux_btf();
@@ -77,6 +71,24 @@ bool kernel_probe::kprobe_exists(const std::string &func)
 	attr.disabled = 1;
 	unique_fd fd(static_cast<int>(syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC)));
 	return bool(fd);
+}
+
+std::optional<func_proto> kernel_probe::prototype(const std::string &func) const
+{
+	return btf_func_proto(btf_, func);
+}
+
+// Lines are "ADDRESS TYPE NAME [MODULE]"; the address may read as zeros.
+bool kernel_probe::in_kallsyms(const std::string &func)
+{
+	std::ifstream in("/proc/kallsyms");
+	std::string addr, type, name, rest;
+	while (in >> addr >> type >> name) {
+		std::getline(in, rest);
+		if (name == func && (type == "t" || type == "T"))
+			return true;
+	}
+	return false;
 }
 
 bool kernel_probe::tp_btf_exists(const std::string &tp)

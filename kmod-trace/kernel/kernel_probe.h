@@ -2,7 +2,10 @@
 // by comparing version numbers.
 #pragma once
 
+#include "kmod-trace/trace/probe_proto.h"
+
 #include <memory>
+#include <optional>
 #include <string>
 
 struct btf;
@@ -25,6 +28,11 @@ public:
 	bool kprobe_exists(const std::string &func);
 	// A BTF-enabled tracepoint of this name exists.
 	bool tp_btf_exists(const std::string &tp);
+	// The function's prototype in the kernel's BTF.
+	std::optional<func_proto> prototype(const std::string &func) const;
+	// The function is a symbol in /proc/kallsyms (read only to explain a
+	// failure: it is long).
+	static bool in_kallsyms(const std::string &func);
 
 private:
 	struct btf *btf_ = nullptr;

@@ -33,6 +33,7 @@ const char *probe_mode_name(probe_mode m)
 	case probe_mode::kprobe: return "kprobe";
 	case probe_mode::tracepoint: return "tracepoint";
 	case probe_mode::off: return "off (--resolve-calls turns it on)";
+	case probe_mode::failed: return "turned off";
 	default: return "not available on this kernel";
 	}
 }
@@ -49,7 +50,7 @@ std::vector<probe_choice> probe_choose(const std::vector<std::string> &sections,
 		for (const auto &c : out)
 			seen = seen || c.function == key;
 		if (!seen)
-			out.push_back({key, how(key)});
+			out.push_back({key, how(key), ""});
 	}
 	return out;
 }
@@ -71,26 +72,122 @@ bool probe_enabled(const std::string &sec, const std::vector<probe_choice> &choi
 	return false;
 }
 
-std::vector<probe_choice> probe_select(bpf_object *obj, const probe_fn &how)
+bool is_exit(const std::string &kind)
 {
-	std::vector<std::string> sections;
+	return kind == "fexit" || kind == "kretprobe";
+}
+
+std::vector<bool> probe_pick(const std::vector<probe_program> &progs, std::vector<probe_choice> &choices,
+			     const proto_check_fn &check)
+{
+	std::vector<bool> load(progs.size(), false);
+	for (auto &c : choices) {
+		// per side (entry, exit): programs of the chosen kind, and fits
+		int seen[2] = {0, 0}, fit[2] = {0, 0};
+		std::string why;
+		for (size_t i = 0; i < progs.size(); i++) {
+			if (!probe_enabled(progs[i].section, choices) || probe_function_of(progs[i].section) != c.function)
+				continue;
+			int side = is_exit(split(progs[i].section).kind) ? 1 : 0;
+			seen[side]++;
+			std::string bad = check ? check(progs[i]) : "";
+			if (bad.empty()) {
+				fit[side]++;
+				load[i] = true;
+			} else if (why.empty()) {
+				why = bad;
+			}
+		}
+		if ((seen[0] && !fit[0]) || (seen[1] && !fit[1])) {
+			c.mode = probe_mode::failed;
+			c.note = "prototype changed: " + why;
+			for (size_t i = 0; i < progs.size(); i++)
+				if (probe_function_of(progs[i].section) == c.function)
+					load[i] = false;
+		}
+	}
+	return load;
+}
+
+const char *probe_phase(const std::string &function)
+{
+	static const std::pair<const char *, const char *> phases[] = {
+		{"load_module", "load"},
+		{"module_sig_check", "signature"},
+		{"module_alloc", "allocate"},
+		{"execmem_alloc", "allocate"},
+		{"setup_modinfo_srcversion", "resolve"},
+		{"free_modinfo_version", "resolve"},
+		{"resolve_symbol", "resolve"},
+		{"apply_relocate_add", "relocate"},
+		{"module_finalize", "finalize"},
+		{"mod_sysfs_setup", "sysfs"},
+		{"module_enable_ro", "protect"},
+		{"module_enable_rodata_ro", "protect"},
+		{"module_enable_rodata_ro_after_init", "protect"},
+		{"do_init_module", "do_init_module"},
+		{"do_one_initcall", "init"},
+		{"do_free_init", "free-init"},
+		{"__x64_sys_delete_module", "exit"},
+		{"free_module", "free"},
+	};
+	for (const auto &[fn, phase] : phases)
+		if (function == fn)
+			return phase;
+	return "";
+}
+
+namespace {
+
+std::vector<probe_program> programs_of(bpf_object *obj)
+{
+	std::vector<probe_program> out;
 	bpf_program *prog;
 	bpf_object__for_each_program(prog, obj)
-		sections.emplace_back(bpf_program__section_name(prog));
-	auto choices = probe_choose(sections, how);
+		out.push_back({bpf_program__name(prog), bpf_program__section_name(prog)});
+	return out;
+}
+
+} // namespace
+
+void probe_apply(bpf_object *obj, std::vector<probe_choice> &choices, const proto_check_fn &check)
+{
+	auto progs = programs_of(obj);
+	auto load = probe_pick(progs, choices, check);
+	size_t i = 0;
+	bpf_program *prog;
 	bpf_object__for_each_program(prog, obj)
-		bpf_program__set_autoload(prog, probe_enabled(bpf_program__section_name(prog), choices));
+		bpf_program__set_autoload(prog, load[i++]);
+}
+
+std::vector<probe_choice> probe_select(bpf_object *obj, const probe_fn &how, const proto_check_fn &check)
+{
+	std::vector<std::string> sections;
+	for (const auto &p : programs_of(obj))
+		sections.push_back(p.section);
+	auto choices = probe_choose(sections, how);
+	probe_apply(obj, choices, check);
 	return choices;
 }
 
-void probe_turn_off(bpf_object *obj, std::vector<probe_choice> &choices, const std::string &function)
+std::string probe_function_of(const std::string &section)
 {
-	for (auto &c : choices)
-		if (c.function == function && c.mode != probe_mode::unavailable)
-			c.mode = probe_mode::off;
+	return key_of(split(section));
+}
+
+void probe_turn_off(bpf_object *obj, std::vector<probe_choice> &choices, const std::string &function,
+		    const std::string &note)
+{
+	for (auto &c : choices) {
+		if (c.function != function || c.mode == probe_mode::unavailable)
+			continue;
+		c.mode = note.empty() ? probe_mode::off : probe_mode::failed;
+		if (!note.empty())
+			c.note = note;
+	}
 	bpf_program *prog;
 	bpf_object__for_each_program(prog, obj)
-		if (split(bpf_program__section_name(prog)).target == function)
+		if (probe_function_of(bpf_program__section_name(prog)) == function)
 			bpf_program__set_autoload(prog, false);
 }
 

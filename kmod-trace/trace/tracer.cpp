@@ -1,8 +1,10 @@
 #include "kmod-trace/trace/tracer.h"
 
 #include "kmod-trace/trace/attempt_builder.h"
-#include "kmod-trace/util/capability.h"
+#include "kmod-trace/kernel/kernel_policy.h"
 #include "kmod-trace/kernel/kernel_probe.h"
+#include "kmod-trace/trace/probe_proto.h"
+#include "kmod-trace/trace/trace_cause.h"
 
 #include <linux/types.h>
 #include "bpf/loadtrace.h"
@@ -18,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <optional>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -26,12 +29,21 @@ namespace kt {
 namespace {
 
 bool libbpf_verbose = false;
+std::string libbpf_log;	// everything libbpf said during the current load
 
+// Keeps libbpf's messages (its warnings carry the verifier's log), and
+// passes them on under --verbose.
 int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	va_list copy;
+	va_copy(copy, ap);
+	char buf[4096];
+	int n = std::vsnprintf(buf, sizeof buf, fmt, copy);
+	va_end(copy);
+	if (level != LIBBPF_DEBUG && n > 0 && libbpf_log.size() < (1u << 20))
+		libbpf_log.append(buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
 	if (!libbpf_verbose)
 		return 0;
-	(void)level;
 	return std::vfprintf(stderr, fmt, ap);
 }
 
@@ -41,13 +53,10 @@ struct skel_deleter {
 struct ringbuf_deleter {
 	void operator()(ring_buffer *r) const { ring_buffer__free(r); }
 };
-
-std::string privilege_hint(int err)
-{
-	if (err == -EPERM || err == -EACCES)
-		return " (tracing needs root, or CAP_BPF with CAP_PERFMON)";
-	return "";
-}
+struct link_deleter {
+	void operator()(bpf_link *l) const { bpf_link__destroy(l); }
+};
+using link_ptr = std::unique_ptr<bpf_link, link_deleter>;
 
 probe_mode how_to_probe(kernel_probe &k, const std::string &fn)
 {
@@ -60,6 +69,15 @@ probe_mode how_to_probe(kernel_probe &k, const std::string &fn)
 	return probe_mode::unavailable;
 }
 
+// Without these there is no attempt to trace: load_module() brackets every
+// load, and the notifier carries COMING, LIVE and GOING. Any other probe
+// that fails is turned off and its phase goes unmeasured.
+bool essential(const std::string &function)
+{
+	return function == "load_module" || function == "blocking_notifier_call_chain" ||
+	       function == "blocking_notifier_call_chain_robust";
+}
+
 // resolve_symbol() runs once per undefined symbol: probing every call
 // costs more than all the other probes together, so the phase is
 // bracketed and counted from the symbol table instead (loadtrace.bpf.c)
@@ -68,11 +86,43 @@ bool pick_resolve_calls(bpf_object *obj, std::vector<probe_choice> &probes, bool
 {
 	bool bracket = false;
 	for (const auto &c : probes)
-		bracket = bracket || (c.function == "setup_modinfo_srcversion" && c.mode != probe_mode::unavailable);
+		bracket = bracket || (c.function == "setup_modinfo_srcversion" &&
+				      (c.mode == probe_mode::fentry || c.mode == probe_mode::kprobe));
 	if (wanted || !bracket)
 		return true;
 	probe_turn_off(obj, probes, "resolve_symbol");
 	return false;
+}
+
+// With the sys_exit tracepoint the syscalls' own exit probes stay off
+// (loadtrace.bpf.c says why).
+void pick_syscall_exit(bpf_object *obj, const std::vector<probe_choice> &probes)
+{
+	bool exit_tp = false;
+	for (const auto &c : probes)
+		exit_tp = exit_tp || (c.function == "tp:sys_exit" && c.mode == probe_mode::tracepoint);
+	if (!exit_tp)
+		return;
+	bpf_program *prog;
+	bpf_object__for_each_program(prog, obj) {
+		std::string sec = bpf_program__section_name(prog);
+		if ((sec.rfind("fexit/__x64_sys_", 0) == 0 || sec.rfind("kretprobe/__x64_sys_", 0) == 0))
+			bpf_program__set_autoload(prog, false);
+	}
+}
+
+const probe_choice *choice_of(const std::vector<probe_choice> &probes, const std::string &function)
+{
+	for (const auto &c : probes)
+		if (c.function == function)
+			return &c;
+	return nullptr;
+}
+
+std::string function_of_program(bpf_object *obj, const std::string &name)
+{
+	bpf_program *prog = bpf_object__find_program_by_name(obj, name.c_str());
+	return prog ? probe_function_of(bpf_program__section_name(prog)) : "";
 }
 
 } // namespace
@@ -86,6 +136,7 @@ uint64_t monotonic_ns()
 
 struct tracer::impl {
 	std::unique_ptr<loadtrace, skel_deleter> skel;
+	std::vector<link_ptr> links;	// after skel: destroyed first
 	std::unique_ptr<ring_buffer, ringbuf_deleter> rb;
 	attempt_builder builder;
 	std::vector<probe_choice> probes;
@@ -120,77 +171,193 @@ struct tracer::impl {
 tracer::tracer(std::unique_ptr<impl> p) : p_(std::move(p)) {}
 tracer::~tracer() = default;
 
+namespace {
+
+// One pass: a fresh skeleton with the choices applied, loaded and attached.
+// A failure names the function whose program failed (or none), for
+// tracer::open to turn it off and try again, or to report.
+struct pass_failure {
+	trace_facts::stage at;
+	int err;
+	std::string function;
+	libbpf_failure libbpf;
+};
+
+} // namespace
+
+struct tracer::builder {
+	const trace_options &opts;
+	kernel_probe &k;
+	std::vector<probe_choice> base;	// as probed
+	std::vector<std::pair<std::string, std::string>> failed;	// function, note
+	stage_times st;
+
+	std::vector<probe_choice> choices() const
+	{
+		auto c = base;
+		for (auto &x : c)
+			for (const auto &[fn, note] : failed)
+				if (x.function == fn) {
+					x.mode = probe_mode::failed;
+					x.note = note;
+				}
+		return c;
+	}
+
+	std::string check(const probe_program &p) const
+	{
+		// KT_PROTO_CHECK=0 loads every program of the chosen pair as a
+		// kernel without BTF prototypes would: the VM test of the
+		// verifier's refusal (tests/vm/scenarios.sh).
+		const char *env = std::getenv("KT_PROTO_CHECK");
+		const proto_need *need = find_proto_need(p.name);
+		if (!need || (env && std::string(env) == "0"))
+			return "";
+		auto proto = k.prototype(probe_function_of(p.section));
+		if (!proto)
+			return "";
+		return proto_mismatch(*need, *proto, p.section.rfind("fexit/", 0) == 0);
+	}
+
+	std::optional<pass_failure> pass(impl &p)
+	{
+		p.links.clear();
+		p.rb.reset();
+		p.skel.reset(loadtrace__open());
+		if (!p.skel)
+			return pass_failure{trace_facts::stage::load, -errno, "", {}};
+		p.skel->rodata->targ_tgid = static_cast<__u32>(opts.tgid);
+		if (opts.ringbuf_bytes)
+			(void)bpf_map__set_max_entries(p.skel->maps.events, opts.ringbuf_bytes);
+		p.probes = choices();
+		probe_apply(p.skel->obj, p.probes, [this](const probe_program &x) { return check(x); });
+		p.skel->rodata->targ_resolve_calls = pick_resolve_calls(p.skel->obj, p.probes, opts.resolve_calls);
+		pick_syscall_exit(p.skel->obj, p.probes);
+		for (const auto &c : p.probes)
+			if (essential(c.function) && c.mode == probe_mode::failed)
+				return pass_failure{trace_facts::stage::load, -EINVAL, c.function, {"", "", c.note}};
+		const probe_choice *lm = choice_of(p.probes, "load_module");
+		if (!lm || lm->mode == probe_mode::unavailable || lm->mode == probe_mode::failed)
+			return pass_failure{trace_facts::stage::probe, -ENOSYS, "load_module", {}};
+
+		auto t = std::chrono::steady_clock::now();
+		libbpf_log.clear();
+		int err = loadtrace__load(p.skel.get());
+		st.load_ms += ms_since(t);
+		if (err) {
+			auto l = parse_libbpf_log(libbpf_log);
+			return pass_failure{trace_facts::stage::load, err, function_of_program(p.skel->obj, l.program), l};
+		}
+		t = std::chrono::steady_clock::now();
+		auto f = attach_all(p);
+		st.attach_ms += ms_since(t);
+		return f;
+	}
+
+	// Each loaded program on its own, so a failure names its function.
+	std::optional<pass_failure> attach_all(impl &p)
+	{
+		bpf_program *prog;
+		bpf_object__for_each_program(prog, p.skel->obj) {
+			if (!bpf_program__autoload(prog))
+				continue;
+			link_ptr link(bpf_program__attach(prog));
+			if (!link) {
+				int err = -errno;
+				return pass_failure{trace_facts::stage::attach, err,
+						    probe_function_of(bpf_program__section_name(prog)), {}};
+			}
+			p.links.push_back(std::move(link));
+		}
+		return std::nullopt;
+	}
+
+	static double ms_since(std::chrono::steady_clock::time_point t)
+	{
+		return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+	}
+
+	// The note a turned-off probe keeps: what failed, in the kernel's words.
+	static std::string note_of(const pass_failure &f)
+	{
+		if (f.at == trace_facts::stage::attach)
+			return std::string("cannot attach: ") + std::strerror(-f.err);
+		if (!f.libbpf.verifier_message.empty())
+			return "the verifier refused " + f.libbpf.program + ": " + f.libbpf.verifier_message;
+		return "cannot load " + f.libbpf.program + ": " + f.libbpf.last_line;
+	}
+
+	error fatal(const pass_failure &f) const
+	{
+		trace_facts facts;
+		facts.at = f.at;
+		facts.policy = read_kernel_policy();
+		facts.err = f.err;
+		facts.function = f.function;
+		facts.libbpf = f.libbpf;
+		if (!f.function.empty()) {
+			facts.in_btf = k.prototype(f.function).has_value();
+			facts.in_kallsyms = kernel_probe::in_kallsyms(f.function);
+			const probe_choice *c = choice_of(base, f.function);
+			facts.kprobe = c && c->mode == probe_mode::kprobe;
+		}
+		auto e = trace_failure(facts);
+		return make_error(e.code ? e.code : -EINVAL, e.message);
+	}
+};
+
 result<std::unique_ptr<tracer>> tracer::open(const trace_options &opts)
 {
 	auto t0 = std::chrono::steady_clock::now();
 	libbpf_verbose = opts.verbose;
 	libbpf_set_print(print_libbpf);
+	if (opts.ringbuf_bytes) {
+		// a power of two, at least the page size (BPF_MAP_TYPE_RINGBUF)
+		uint32_t b = opts.ringbuf_bytes;
+		if (b < static_cast<uint32_t>(sysconf(_SC_PAGESIZE)) || (b & (b - 1)))
+			return make_error(EINVAL, "bad ring buffer size " + std::to_string(b) +
+							  " (a power of two, at least the page size)");
+	}
 
 	auto p = std::make_unique<impl>();
-	p->skel.reset(loadtrace__open());
-	if (!p->skel)
-		return make_error(errno, std::string("cannot open the BPF object: ") + std::strerror(errno));
-	p->skel->rodata->targ_tgid = static_cast<__u32>(opts.tgid);
-	if (opts.ringbuf_bytes &&
-	    bpf_map__set_max_entries(p->skel->maps.events, opts.ringbuf_bytes))
-		return make_error(EINVAL, "bad ring buffer size " + std::to_string(opts.ringbuf_bytes) +
-						  " (a power of two, at least the page size)");
-	auto ms_since = [](std::chrono::steady_clock::time_point t) {
-		return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
-	};
-	stage_times st;
+	kernel_probe k;
+	builder b{opts, k, {}, {}, {}};
 	{
-		kernel_probe k;
-		p->probes = probe_select(p->skel->obj, [&k](const std::string &fn) { return how_to_probe(k, fn); });
+		std::unique_ptr<loadtrace, skel_deleter> skel(loadtrace__open());
+		if (!skel)
+			return make_error(errno, std::string("cannot open the BPF object: ") + std::strerror(errno));
+		b.base = probe_select(skel->obj, [&k](const std::string &fn) { return how_to_probe(k, fn); }, nullptr);
 	}
-	p->skel->rodata->targ_resolve_calls = pick_resolve_calls(p->skel->obj, p->probes, opts.resolve_calls);
-	st.probe_ms = ms_since(t0);
-	// With the sys_exit tracepoint the syscalls' own exit probes stay off
-	// (loadtrace.bpf.c says why).
-	bool exit_tp = false;
-	for (const auto &c : p->probes)
-		exit_tp = exit_tp || (c.function == "tp:sys_exit" && c.mode == probe_mode::tracepoint);
-	if (exit_tp) {
-		bpf_program *prog;
-		bpf_object__for_each_program(prog, p->skel->obj) {
-			std::string sec = bpf_program__section_name(prog);
-			if ((sec.rfind("fexit/__x64_sys_", 0) == 0 || sec.rfind("kretprobe/__x64_sys_", 0) == 0))
-				bpf_program__set_autoload(prog, false);
-		}
+	b.st.probe_ms = builder::ms_since(t0);
+	// Every optional function may fail once; then the tracer runs without it.
+	for (size_t tries = 0; tries <= b.base.size(); tries++) {
+		auto f = b.pass(*p);
+		if (!f)
+			break;
+		if (f->function.empty() || essential(f->function) || tries == b.base.size())
+			return b.fatal(*f);
+		b.failed.emplace_back(f->function, builder::note_of(*f));
 	}
-	bool have_loader = false;
-	for (const auto &c : p->probes)
-		have_loader = have_loader || (c.function == "load_module" && c.mode != probe_mode::unavailable);
-	// Without privilege the loader functions cannot even be listed, so
-	// name the missing capability rather than blame the kernel.
-	if (!have_loader && !has_capability(CAP_SYS_ADMIN) &&
-	    !(has_capability(CAP_BPF) && has_capability(CAP_PERFMON)))
-		return make_error(EPERM, "tracing needs root, or CAP_BPF with CAP_PERFMON, which this "
-					 "process does not have");
-	if (!have_loader)
-		return make_error(ENOSYS, "this kernel has no load_module() to trace "
-					  "(built without CONFIG_MODULES, or no BTF and no kprobes)");
-
-	auto t1 = std::chrono::steady_clock::now();
-	int err = loadtrace__load(p->skel.get());
-	st.load_ms = ms_since(t1);
-	if (err)
-		return make_error(err, std::string("cannot load the BPF programs: ") +
-					       std::strerror(-err) + privilege_hint(err));
-	auto t2 = std::chrono::steady_clock::now();
-	err = loadtrace__attach(p->skel.get());
-	st.attach_ms = ms_since(t2);
-	if (err)
-		return make_error(err, std::string("cannot attach to the module loader: ") +
-					       std::strerror(-err) + privilege_hint(err));
 	p->rb.reset(ring_buffer__new(bpf_map__fd(p->skel->maps.events), impl::on_event, p.get(), nullptr));
 	if (!p->rb)
 		return make_error(errno, std::string("cannot open the ring buffer: ") + std::strerror(errno));
 
 	std::unique_ptr<tracer> t(new tracer(std::move(p)));
-	t->attach_ms_ = ms_since(t0);
-	t->stages_ = st;
+	t->attach_ms_ = builder::ms_since(t0);
+	t->stages_ = b.st;
 	return t;
+}
+
+std::vector<probe_program> loadtrace_programs()
+{
+	std::vector<probe_program> out;
+	std::unique_ptr<loadtrace, skel_deleter> skel(loadtrace__open());
+	if (!skel)
+		return out;
+	bpf_program *prog;
+	bpf_object__for_each_program(prog, skel->obj)
+		out.push_back({bpf_program__name(prog), bpf_program__section_name(prog)});
+	return out;
 }
 
 result<int> tracer::poll(int timeout_ms)
@@ -230,7 +397,8 @@ bool tracer::probed(const std::string &function) const
 {
 	for (const auto &c : p_->probes)
 		if (c.function == function)
-			return c.mode != probe_mode::unavailable && c.mode != probe_mode::off;
+			return c.mode == probe_mode::fentry || c.mode == probe_mode::kprobe ||
+			       c.mode == probe_mode::tracepoint;
 	return false;
 }
 

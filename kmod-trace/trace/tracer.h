@@ -45,6 +45,7 @@ public:
 	const stage_times &stages() const { return stages_; }
 
 	struct impl;
+	struct builder;
 
 private:
 	explicit tracer(std::unique_ptr<impl> p);
@@ -52,6 +53,9 @@ private:
 	double attach_ms_ = 0;
 	stage_times stages_;
 };
+
+// The loadtrace object's programs (opened, never loaded: needs no privilege).
+std::vector<probe_program> loadtrace_programs();
 
 // CLOCK_MONOTONIC now, in the tracer's time base.
 uint64_t monotonic_ns();
