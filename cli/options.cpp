@@ -87,7 +87,7 @@ const option_spec table[] = {
 	{"sig-enforce", doctor, "model a kernel booted with module.sig_enforce=1", flag<&options::sig_enforce>},
 	{"trusted-cert", doctor,
 	 "an X.509 certificate (PEM or DER) the target trusts for module signatures, "
-	 "besides the keys built into its image (ROOT/boot/vmlinuz-<release>); repeatable",
+	 "besides the keys built into its image (ROOT/boot/vmlinuz-<release>, or vmlinuz in the module directory); repeatable",
 	 repeatable<&options::trusted_certs>},
 	{"jobs,j", doctor, "threads for directories (default: all cores)", value<&options::jobs>},
 	{"cycles,n", bench, "measured cycles", defaulted<&options::cycles>},
@@ -96,7 +96,7 @@ const option_spec table[] = {
 	 defaulted<&options::jitter_us>},
 	{"json", bench, "write the results file here (for compare)", value<&options::json_path>},
 	{"no-trace", bench, "no BPF: time the calls from user space only", flag<&options::no_trace>},
-	{"kernel-config", bench, "a kernel .config to record when /proc/config.gz and /boot/config-* are missing",
+	{"kernel-config", bench, "a kernel .config to record when the running kernel shows none (/boot, /lib/modules/RELEASE/config, /proc/config.gz)",
 	 value<&options::kernel_config>},
 	{"no-progress", bench, "no progress bar even on a tty", flag<&options::no_progress>},
 	{"threshold", compare, "flag slowdowns beyond PCT percent", defaulted<&options::threshold_pct>},

@@ -126,7 +126,9 @@ machine_info describe_machine(const std::string &config_file)
 		m.arch = u.machine;
 	}
 	m.cmdline = trim(read_small("/proc/cmdline"));
-	for (const std::string &src : {std::string("/proc/config.gz"), "/boot/config-" + m.kernel_release, config_file}) {
+	std::vector<std::string> sources = config_paths("", m.kernel_release);
+	sources.push_back(config_file);
+	for (const std::string &src : sources) {
 		if (src.empty())
 			continue;
 		std::string text = read_config_text(src);

@@ -12,8 +12,9 @@ namespace kt::bench {
 const std::vector<std::string> &relevant_config_keys();
 
 // Reads uname, /proc/cmdline, /proc/cpuinfo, DMI and the kernel config.
-// The config comes from /proc/config.gz, else /boot/config-RELEASE, else
-// config_file when given (a guest without either gets it from its host).
+// The config comes from config_paths() (/boot, the module directory,
+// /proc/config.gz), else config_file when given (a guest without any gets
+// it from its host).
 machine_info describe_machine(const std::string &config_file = "");
 
 // Bare metal, KVM or TCG, from what a guest can see (see the .cpp).

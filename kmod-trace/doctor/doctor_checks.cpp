@@ -52,7 +52,8 @@ void assume_valid(doctor_report &report, const module_signature_info &sig, const
 	if (!t.keys)
 		signature_note(report, sig, "not verified: the target's trusted keys are unknown",
 			       "give the kernel's certificates with --trusted-cert FILE, or its "
-			       "image as ROOT/boot/vmlinuz-<release> beside the tree");
+			       "image as ROOT/boot/vmlinuz-<release> or in the module directory "
+			       "(ROOT/usr/lib/modules/<release>/vmlinuz)");
 	else
 		signature_note(report, sig, "its key is not among the known ones, but the running "
 					    "kernel trusts others: assumed trusted",

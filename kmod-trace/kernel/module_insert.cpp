@@ -26,7 +26,7 @@ std::string running_config()
 	struct utsname u {};
 	if (uname(&u) != 0)
 		return "";
-	for (const std::string p : {std::string("/boot/config-") + u.release, std::string("/proc/config.gz")}) {
+	for (const std::string &p : config_paths("", u.release)) {
 		std::string text = read_config_text(p);
 		if (text.find("CONFIG_") != std::string::npos)
 			return text;

@@ -51,7 +51,8 @@ result<void> load_offline(target_kernel &t, const target_options &opt)
 	if (!build.empty())
 		configs.push_back(build + "/.config");
 	if (!root.empty())
-		configs.push_back(root + "/boot/config-" + t.release);
+		for (auto &p : config_paths(root, t.release))
+			configs.push_back(p);
 	configs.push_back("/boot/config-" + t.release);
 	detail::read_config_files(t, configs);
 	std::string symvers = opt.symvers;
@@ -68,8 +69,9 @@ result<void> load_offline(target_kernel &t, const target_options &opt)
 	// this machine's when it has the same release.
 	std::vector<std::string> images;
 	if (!root.empty())
-		images.push_back(root + "/boot/vmlinuz-" + t.release);
-	images.push_back("/boot/vmlinuz-" + t.release);
+		images = image_paths(root, t.release);
+	for (auto &p : image_paths("", t.release))
+		images.push_back(p);
 	return detail::load_target_keys(t, images, opt.trusted_certs);
 }
 
@@ -142,6 +144,21 @@ kernel_config parse_kernel_config(const std::string &text, const std::string &so
 	return c;
 }
 
+std::vector<std::string> config_paths(const std::string &root, const std::string &release)
+{
+	std::vector<std::string> v{root + "/boot/config-" + release, root + "/lib/modules/" + release + "/config",
+				   root + "/usr/lib/modules/" + release + "/config"};
+	if (root.empty())
+		v.push_back("/proc/config.gz");
+	return v;
+}
+
+std::vector<std::string> image_paths(const std::string &root, const std::string &release)
+{
+	return {root + "/boot/vmlinuz-" + release, root + "/lib/modules/" + release + "/vmlinuz",
+		root + "/usr/lib/modules/" + release + "/vmlinuz"};
+}
+
 std::string read_config_text(const std::string &path)
 {
 	std::string raw = read_text(path);
@@ -188,14 +205,16 @@ namespace detail {
 
 std::string tree_root(const std::string &kernel_dir)
 {
-	// ROOT/lib/modules/RELEASE -> ROOT
+	// ROOT/lib/modules/RELEASE -> ROOT; ROOT/usr/lib/modules/RELEASE too
+	// (merged /usr: Debian 14 packages ship modules there)
 	fs::path p = fs::path(kernel_dir).lexically_normal();
 	if (p.filename().empty())
 		p = p.parent_path();
 	fs::path mods = p.parent_path();
 	if (mods.filename() != "modules" || mods.parent_path().filename() != "lib")
 		return {};
-	return mods.parent_path().parent_path().string();
+	fs::path root = mods.parent_path().parent_path();
+	return (root.filename() == "usr" ? root.parent_path() : root).string();
 }
 
 std::string tree_build_dir(const std::string &kernel_dir)

@@ -113,6 +113,13 @@ kernel_config parse_kernel_config(const std::string &text, const std::string &so
 // A .config file's text, gunzipped when the name ends in .gz
 // (/proc/config.gz); "" when it cannot be read.
 std::string read_config_text(const std::string &path);
+// Where a kernel's config is, in the order to try, under ROOT ("" for this
+// machine): /boot/config-RELEASE, then RELEASE's module directory, where
+// Debian 14 (7.x) ships it instead, then /proc/config.gz for this machine.
+std::vector<std::string> config_paths(const std::string &root, const std::string &release);
+// Where a kernel's image is, in the same way: /boot/vmlinuz-RELEASE, then
+// beside the modules (Debian 14: /usr/lib/modules/RELEASE/vmlinuz).
+std::vector<std::string> image_paths(const std::string &root, const std::string &release);
 void parse_version(const std::string &release, int &major, int &minor);
 // The vermagic the running kernel's config implies (include/linux/vermagic.h).
 std::string vermagic_from_config(const std::string &release, const kernel_config &c);

@@ -133,7 +133,9 @@ void read_layout(target_kernel &t)
 			t.module_struct_from = btf_from;
 		}
 	}
-	read_config_files(t, {"/boot/config-" + t.release, "/proc/config.gz", dir + "/build/.config"});
+	std::vector<std::string> configs = config_paths("", t.release);
+	configs.push_back(dir + "/build/.config");
+	read_config_files(t, configs);
 	if (t.vermagic.empty() && t.config.known) {
 		t.vermagic = vermagic_from_config(t.release, t.config);
 		t.vermagic_from = t.config.source;
@@ -184,7 +186,7 @@ result<void> load_running(target_kernel &t, const target_options &opt)
 	std::string enforce = first_line("/sys/module/module/parameters/sig_enforce");
 	t.sig_enforce = opt.sig_enforce || enforce == "Y" || enforce == "1" || t.config.sig_force;
 	t.lockdown = read_lockdown();
-	if (auto ok = load_target_keys(t, {"/boot/vmlinuz-" + t.release}, opt.trusted_certs); !ok)
+	if (auto ok = load_target_keys(t, image_paths("", t.release), opt.trusted_certs); !ok)
 		return ok.err();
 	if (t.keys)
 		check_keyrings(t);

@@ -115,6 +115,36 @@ TEST(doctor_target, learns_the_offline_tree)
 	}
 }
 
+// Debian 14 (7.x) packages ship the tree under usr/lib/modules, and the
+// config and the image in it, not in /boot.
+TEST(doctor_target, learns_a_merged_usr_tree_its_config_and_image)
+{
+	std::string rel;
+	std::ifstream(std::string(KT_SOURCE_DIR) + "/.cache/sid-release") >> rel;
+	fs::path root = fs::path(KT_SOURCE_DIR) / ".cache/kernels" / rel;
+	if (rel.empty() || !fs::exists(root / ".complete"))
+		GTEST_SKIP() << "no cached sid kernel (run scripts/setup)";
+	ASSERT_FALSE(fs::exists(root / "boot" / ("config-" + rel)));
+	target_options o;
+	o.kernel_dir = (root / "usr/lib/modules" / rel).string();
+	auto t = load_target(o);
+	ASSERT_TRUE(t.ok()) << t.err().message;
+	EXPECT_EQ(t->release, rel);
+	EXPECT_TRUE(t->config.known);
+	// the headers' .config when the tree has them, else the module dir's
+	const std::string in_dir = o.kernel_dir + "/config";
+	auto paths = config_paths(root.string(), rel);
+	EXPECT_NE(std::find(paths.begin(), paths.end(), in_dir), paths.end());
+	EXPECT_TRUE(fs::exists(in_dir));
+	EXPECT_TRUE(t->config.source == in_dir || t->config.source == o.kernel_dir + "/build/.config")
+		<< t->config.source;
+	// and the image beside the modules holds the keys signatures need
+	EXPECT_TRUE(t->keys);
+	EXPECT_EQ(t->keys_from, o.kernel_dir + "/vmlinuz");
+	EXPECT_EQ(detail::tree_root(o.kernel_dir), root.string());
+	EXPECT_EQ(detail::tree_root((root / "lib/modules" / rel).string()), root.string());
+}
+
 TEST(doctor_target, refuses_missing_tree)
 {
 	target_options o;
