@@ -20,9 +20,10 @@ public:
 	kernel_probe &operator=(const kernel_probe &) = delete;
 
 	bool has_btf() const { return btf_ != nullptr; }
-	// The function is in BTF and the kernel accepts an fentry program
-	// for it: it loads and attaches (then is detached at once), as
-	// libbpf-tools' fentry_can_attach does.
+	// The function is in BTF and the kernel verifies an fentry program
+	// for it, as libbpf-tools' fentry_can_attach does. Not attached: a
+	// trampoline the kernel then cannot build is found by the tracer's
+	// own attach, which falls back to a kprobe (tracer.cpp).
 	bool fentry_can_attach(const std::string &func);
 	// The function is a kernel text symbol a kprobe can sit on.
 	bool kprobe_exists(const std::string &func);

@@ -190,18 +190,43 @@ struct tracer::builder {
 	kernel_probe &k;
 	std::vector<probe_choice> base;	// as probed
 	std::vector<std::pair<std::string, std::string>> failed;	// function, note
+	std::vector<std::pair<std::string, std::string>> to_kprobe;	// function, note
 	stage_times st;
 
 	std::vector<probe_choice> choices() const
 	{
 		auto c = base;
-		for (auto &x : c)
+		for (auto &x : c) {
+			for (const auto &[fn, note] : to_kprobe)
+				if (x.function == fn) {
+					x.mode = probe_mode::kprobe;
+					x.note = note;
+				}
 			for (const auto &[fn, note] : failed)
 				if (x.function == fn) {
 					x.mode = probe_mode::failed;
 					x.note = note;
 				}
+		}
 		return c;
+	}
+
+	// An fentry program the kernel verified but could not attach (no
+	// trampoline for the function: bpf_trampoline_link_prog()) gets the
+	// function's kprobe instead, once.
+	bool kprobe_instead(const pass_failure &f)
+	{
+		const probe_choice *c = choice_of(base, f.function);
+		if (f.at != trace_facts::stage::attach || !c || c->mode != probe_mode::fentry)
+			return false;
+		for (const auto &[fn, note] : to_kprobe)
+			if (fn == f.function)
+				return false;
+		if (!k.kprobe_exists(f.function))
+			return false;
+		to_kprobe.emplace_back(f.function, std::string("fentry cannot attach (") + std::strerror(-f.err) +
+							   "): kprobe instead");
+		return true;
 	}
 
 	std::string check(const probe_program &p) const
@@ -255,12 +280,20 @@ struct tracer::builder {
 	}
 
 	// Each loaded program on its own, so a failure names its function.
+	// KT_ATTACH_FAIL=FUNCTION refuses that function's fentry/fexit attach
+	// with -EBUSY, as a kernel without a trampoline for it would: the VM
+	// test of the kprobe fallback (tests/vm/scenarios.sh).
 	std::optional<pass_failure> attach_all(impl &p)
 	{
+		const char *refuse = std::getenv("KT_ATTACH_FAIL");
 		bpf_program *prog;
 		bpf_object__for_each_program(prog, p.skel->obj) {
 			if (!bpf_program__autoload(prog))
 				continue;
+			const std::string sec = bpf_program__section_name(prog);
+			if (refuse && probe_function_of(sec) == refuse &&
+			    (sec.rfind("fentry/", 0) == 0 || sec.rfind("fexit/", 0) == 0))
+				return pass_failure{trace_facts::stage::attach, -EBUSY, refuse, {}};
 			link_ptr link(bpf_program__attach(prog));
 			if (!link) {
 				int err = -errno;
@@ -321,7 +354,7 @@ result<std::unique_ptr<tracer>> tracer::open(const trace_options &opts)
 
 	auto p = std::make_unique<impl>();
 	kernel_probe k;
-	builder b{opts, k, {}, {}, {}};
+	builder b{opts, k, {}, {}, {}, {}};
 	{
 		std::unique_ptr<loadtrace, skel_deleter> skel(loadtrace__open());
 		if (!skel)
@@ -329,12 +362,16 @@ result<std::unique_ptr<tracer>> tracer::open(const trace_options &opts)
 		b.base = probe_select(skel->obj, [&k](const std::string &fn) { return how_to_probe(k, fn); }, nullptr);
 	}
 	b.st.probe_ms = builder::ms_since(t0);
-	// Every optional function may fail once; then the tracer runs without it.
-	for (size_t tries = 0; tries <= b.base.size(); tries++) {
+	// Every function may move from fentry to kprobe once, and every
+	// optional one fail once; then the tracer runs without it.
+	const size_t most = 2 * b.base.size();
+	for (size_t tries = 0; tries <= most; tries++) {
 		auto f = b.pass(*p);
 		if (!f)
 			break;
-		if (f->function.empty() || essential(f->function) || tries == b.base.size())
+		if (b.kprobe_instead(*f))
+			continue;
+		if (f->function.empty() || essential(f->function) || tries == most)
 			return b.fatal(*f);
 		b.failed.emplace_back(f->function, builder::note_of(*f));
 	}

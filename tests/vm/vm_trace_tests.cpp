@@ -233,6 +233,23 @@ TEST(vm_trace, kprobe_fallback_gives_the_same_timeline)
 	EXPECT_EQ(state_sequence(u), "GOING");
 }
 
+// Probing only loads an fentry program; an attach the kernel then refuses
+// moves that one function to its kprobe, and every phase is still there.
+TEST(vm_trace, refused_fentry_attach_falls_back_to_kprobe)
+{
+	const auto &s = sc("attach_fallback");
+	ASSERT_EQ(s.exit, 0) << s.out;
+	EXPECT_NE(s.err.find("probe do_init_module                   kprobe: fentry cannot attach (Device or "
+			     "resource busy): kprobe instead"),
+		  std::string::npos)
+		<< s.err.substr(s.err.find("probe "));
+	EXPECT_NE(s.err.find("load_module                      fentry"), std::string::npos);
+	auto a = one_attempt("attach_fallback");
+	EXPECT_EQ(state_sequence(a), "UNFORMED COMING LIVE");
+	for (const char *p : {"load", "signature", "resolve", "relocate", "sysfs", "do_init_module", "init"})
+		EXPECT_GT(kt::vmtest::phase_ns(a, p), 0u) << p << " missing:\n" << a.dump(1);
+}
+
 TEST(vm_trace, writable_module_needs_force)
 {
 	const auto &s = sc("writable");
