@@ -3,7 +3,7 @@
 # Lifecycle, signal and concurrency checks. Each check prints one line
 #   RESULT pass|fail NAME [detail]
 # and the figures one line each as FIGURE NAME VALUE...; the host counts.
-N=${1:-1000}
+N=${1:-400}
 R=${2:-50}	# a fresh tracer every R cycles
 S=/samples
 A=/added
