@@ -18,10 +18,8 @@ MODULE_PARM_DESC(spin, "Milliseconds to busy-wait in init, preemption off (defau
 
 static int __init kt_fail_init_init(void)
 {
-	if (spin > 0) {
-		pr_info("kt_fail_init: spinning %d ms\n", spin);
-		kt_spin_ms(spin);
-	}
+	if (spin > 0)
+		kt_spin_ms("kt_fail_init", spin);
 	pr_info("kt_fail_init: init returning -ENODEV\n");
 	return -ENODEV;
 }

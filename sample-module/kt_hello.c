@@ -24,10 +24,8 @@ static int __init kt_hello_init(void)
 	pr_info("kt_hello: init (delay=%d ms)\n", delay);
 	if (delay > 0)
 		msleep(delay);
-	if (spin > 0) {
-		kt_spin_ms(spin);
-		pr_info("kt_hello: spun %d ms\n", spin);
-	}
+	if (spin > 0)
+		kt_spin_ms("kt_hello", spin);
 	return 0;
 }
 

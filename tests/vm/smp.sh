@@ -26,5 +26,10 @@ wait $wpid
 run watch_rc echo $?
 run watch_out cat /tmp/watch.out
 run watch_err cat /tmp/watch.err
-run bpf_left /added/kt-bpf-list
+# Programs and links go with the last fd; their maps only after the
+# programs' deferred free (an RCU grace period, then a workqueue), which a
+# 7.2 guest under TCG was seen to take past the next command: at exit no
+# program or link is left, and the maps are gone within 10 s.
+run bpf_progs_at_exit sh -c "/added/kt-bpf-list | grep -cE '^(prog|link) '"
+run bpf_left sh -c 'i=0; while [ $i -lt 50 ]; do /added/kt-bpf-list >/tmp/l; grep -qx "total 0" /tmp/l && break; sleep 0.2; i=$((i + 1)); done; cat /tmp/l; echo "waited $i x 0.2 s" >&2'
 echo "=== DONE"

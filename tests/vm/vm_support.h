@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
+
 namespace kt::vmtest {
 
 extern guest_run *run;
@@ -51,6 +54,22 @@ inline std::string release()
 	while (!r.empty() && r.back() == '\n')
 		r.pop_back();
 	return r;
+}
+
+// KEY's value ("y", "m", ...) in the guest kernel's config, read from the
+// host's cache of that kernel (/boot on 6.x, the module directory on 7.x);
+// "" when it is not set.
+inline std::string host_kernel_config(const std::string &key)
+{
+	const char *c = std::getenv("KT_CACHE");
+	const std::string rel = release(), dir = (c ? std::string(c) : KT_SOURCE_DIR "/.cache") + "/kernels/" + rel;
+	for (const std::string &p : {dir + "/boot/config-" + rel, dir + "/usr/lib/modules/" + rel + "/config"}) {
+		std::ifstream in(p);
+		for (std::string line; std::getline(in, line);)
+			if (line.rfind(key + "=", 0) == 0)
+				return line.substr(key.size() + 1);
+	}
+	return "";
 }
 
 } // namespace kt::vmtest
