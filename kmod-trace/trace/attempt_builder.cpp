@@ -151,8 +151,12 @@ void attempt_builder::add(const kt_event &ev)
 std::vector<attempt_record> attempt_builder::take(const std::function<bool(const attempt_record &)> &ready)
 {
 	std::vector<attempt_record> out;
+	bool held = false;
 	for (auto it = open_.begin(); it != open_.end();) {
-		if (ready(it->second)) {
+		const bool r = ready(it->second);
+		if (!r && it->second.complete)
+			held = true;
+		if (r && !(held && it->second.complete)) {
 			released_max_ = std::max(released_max_, it->first);
 			out.push_back(std::move(it->second));
 			it = open_.erase(it);

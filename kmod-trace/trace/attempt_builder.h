@@ -19,7 +19,11 @@ public:
 	void add(const struct kt_event &ev);
 	// A kernel log line; ev.len bytes of ev.text are the line.
 	void add(const struct kt_log_event &ev);
-	// Attempts for which ready() holds leave the builder, in attempt order.
+	// Attempts for which ready() holds leave the builder, in attempt order:
+	// a complete attempt that is not ready yet (waiting for its init
+	// memory to be freed) holds back the complete ones after it, so a
+	// dependency is never printed after the module that needed it. One
+	// still running holds back nothing.
 	std::vector<attempt_record> take(const std::function<bool(const attempt_record &)> &ready);
 	std::vector<attempt_record> take_complete()
 	{

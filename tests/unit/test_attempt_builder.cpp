@@ -126,6 +126,31 @@ TEST(attempt_builder, keeps_interleaved_attempts_apart)
 	EXPECT_EQ(second[0].states.size(), 2u);
 }
 
+// A dependency (1) that waits for its init memory holds back the module
+// loaded after it (2), which had its free already; a running attempt (3)
+// holds back nothing.
+TEST(attempt_builder, a_complete_attempt_not_ready_holds_back_later_ones)
+{
+	kt::attempt_builder b;
+	b.add(ev(KT_EV_BEGIN, 1, 100));
+	b.add(end(1, 200, 100, 0));
+	b.add(ev(KT_EV_BEGIN, 2, 300));
+	b.add(end(2, 400, 100, 0));
+	auto only_2 = [](const kt::attempt_record &a) { return a.complete && a.attempt == 2; };
+	EXPECT_TRUE(b.take(only_2).empty());
+	auto done = b.take_complete();
+	ASSERT_EQ(done.size(), 2u);
+	EXPECT_EQ(done[0].attempt, 1u);
+	EXPECT_EQ(done[1].attempt, 2u);
+
+	b.add(ev(KT_EV_BEGIN, 3, 500));
+	b.add(ev(KT_EV_BEGIN, 4, 600));
+	b.add(end(4, 700, 100, 0));
+	auto four = b.take_complete();
+	ASSERT_EQ(four.size(), 1u);
+	EXPECT_EQ(four[0].attempt, 4u);
+}
+
 TEST(attempt_builder, take_all_returns_unfinished_attempts_as_incomplete)
 {
 	kt::attempt_builder b;
