@@ -21,7 +21,8 @@ const char *doctor_examples =
 	"  kmod-trace doctor --json /lib/modules/$(uname -r)/updates\n"
 	"  kmod-trace doctor --kernel-dir /srv/root/lib/modules/6.12.117+deb12-cloud-amd64 \\\n"
 	"      --symvers /srv/root/usr/src/linux-headers-6.12.117+deb12-cloud-amd64/Module.symvers ./out\n"
-	"  kmod-trace doctor --trusted-cert /var/lib/dkms/mok.pub ./my_driver.ko\n\n"
+	"  kmod-trace doctor --trusted-cert /var/lib/dkms/mok.pub ./my_driver.ko\n"
+	"  kmod-trace doctor --lockdown integrity ./my_driver.ko   # as on a Secure Boot machine\n\n"
 	"Verdicts: loadable, invalid-elf, signature-rejected, vermagic-mismatch, layout-mismatch,\n"
 	"symbol-version-mismatch, unknown-symbol, gpl-only-symbol, namespace-not-imported,\n"
 	"invalid-parameter, already-loaded.\n\n"
@@ -79,6 +80,7 @@ int cmd_doctor(const args_t &args)
 	const target_options topt{.kernel_dir = opt.kernel_dir,
 				  .symvers = opt.symvers,
 				  .sig_enforce = opt.sig_enforce,
+				  .lockdown = opt.lockdown,
 				  .trusted_certs = opt.trusted_certs};
 	if (!topt.symvers.empty() && !fs::is_regular_file(topt.symvers)) {
 		print_error("doctor", "--symvers " + topt.symvers + ": not a readable file");

@@ -95,13 +95,13 @@ void print_target_notes(const target_kernel &t, const doctor_print_options &o)
 		std::fprintf(stderr,
 			     "kmod-trace doctor: target %s (%s): vermagic '%s' from %s; "
 			     "struct module %llu bytes from %s; symbols from %s; sig_enforce %s; "
-			     "signing keys from %s\n",
+			     "lockdown %s; modules_disabled %d; signing keys from %s\n",
 			     escape_for_tty(t.release).c_str(), t.running ? "running" : "offline",
 			     escape_for_tty(t.vermagic).c_str(), escape_for_tty(t.vermagic_from).c_str(),
 			     static_cast<unsigned long long>(t.module_struct_size),
 			     escape_for_tty(t.module_struct_from).c_str(),
 			     escape_for_tty(t.symbols_from).c_str(), t.sig_enforce ? "on" : "off",
-			     t.keys ? escape_for_tty(t.keys_from).c_str() : "(unknown)");
+			     t.lockdown.c_str(), t.modules_disabled ? 1 : 0, t.keys ? escape_for_tty(t.keys_from).c_str() : "(unknown)");
 }
 
 void print_reports(const std::vector<doctor_report> &reports, const target_kernel &t,

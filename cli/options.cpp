@@ -85,6 +85,9 @@ const option_spec table[] = {
 	 value<&options::kernel_dir>},
 	{"symvers", doctor, "the target kernel's Module.symvers", value<&options::symvers>},
 	{"sig-enforce", doctor, "model a kernel booted with module.sig_enforce=1", flag<&options::sig_enforce>},
+	{"lockdown", doctor,
+	 "model lockdown=none|integrity|confidentiality (default: the running kernel's; none offline)",
+	 value<&options::lockdown>},
 	{"trusted-cert", doctor,
 	 "an X.509 certificate (PEM or DER) the target trusts for module signatures, "
 	 "besides the keys built into its image (ROOT/boot/vmlinuz-<release>, or vmlinuz in the module directory); repeatable",

@@ -49,6 +49,7 @@ struct options {
 	std::string kernel_dir;
 	std::string symvers;
 	bool sig_enforce = false;
+	std::string lockdown;
 	std::vector<std::string> trusted_certs;
 	unsigned jobs = 0;
 	// bench

@@ -35,7 +35,8 @@ const std::vector<std::string> &verdict_codes()
 	static const std::vector<std::string> codes = {
 		"loadable", "invalid-elf", "signature-rejected", "vermagic-mismatch",
 		"layout-mismatch", "symbol-version-mismatch", "unknown-symbol", "gpl-only-symbol",
-		"namespace-not-imported", "invalid-parameter", "already-loaded"};
+		"namespace-not-imported", "invalid-parameter", "already-loaded", "modules-disabled",
+		"lockdown"};
 	return codes;
 }
 
@@ -77,11 +78,32 @@ bool license_is_gpl_compatible(const std::string &l)
 
 } // namespace detail
 
+namespace {
+
+// may_init_module(): with kernel.modules_disabled=1 every load is refused
+// before the kernel reads the module at all.
+bool refused_by_policy(const target_kernel &target, doctor_report &report)
+{
+	if (!target.modules_disabled)
+		return false;
+	report.verdict = "modules-disabled";
+	report.err = -EPERM;
+	report.findings.push_back({"modules-disabled", severity::error, "", "",
+				   "kernel.modules_disabled is 1: this kernel refuses every module load",
+				   "it stays set until reboot: load the module before it is set (it is "
+				   "usually set by a sysctl.d file or a boot script), or boot without it"});
+	return true;
+}
+
+} // namespace
+
 doctor_report diagnose_image(std::span<const unsigned char> image, const std::string &path,
 			     const target_kernel &target, const std::vector<std::string> &params)
 {
 	doctor_report report;
 	report.path = path;
+	if (refused_by_policy(target, report))
+		return report;
 	auto invalid = [&](const std::string &why) {
 		report.verdict = "invalid-elf";
 		report.err = -ENOEXEC;
@@ -137,6 +159,10 @@ doctor_report diagnose_file(const std::string &path, const target_kernel &target
 doctor_report diagnose_file(module_reader &reader, const std::string &path,
 			    const target_kernel &target, const std::vector<std::string> &params)
 {
+	doctor_report refused;
+	refused.path = path;
+	if (refused_by_policy(target, refused))
+		return refused;
 	auto f = reader.read(path);
 	if (!f) {
 		doctor_report report;

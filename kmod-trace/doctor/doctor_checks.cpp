@@ -117,12 +117,17 @@ bool check_signature(std::span<const unsigned char> image, const module_signatur
 					   hint + ", or boot without module.sig_enforce=1"});
 		return false;
 	}
+	// security_locked_down(LOCKDOWN_MODULE_SIGNATURE): -EPERM, after
+	// enforcement, for the same three reasons
 	if (t.lockdown == "integrity" || t.lockdown == "confidentiality") {
-		report.verdict = "signature-rejected";
+		report.verdict = "lockdown";
 		report.err = -EPERM;
-		report.findings.push_back({"signature-rejected", severity::error, "", "",
-					   state.reason + " loading is restricted by lockdown (" + t.lockdown + ")",
-					   hint});
+		report.findings.push_back({"lockdown", severity::error, "", "",
+					   state.reason + " loading is restricted: the kernel is locked down (" +
+						   t.lockdown + ")",
+					   "sign the module with a key the kernel trusts: its build key, or on a "
+					   "Secure Boot machine a key enrolled with mokutil --import (lockdown "
+					   "cannot be lifted at run time)"});
 		return false;
 	}
 	return true;

@@ -65,6 +65,7 @@ result<void> load_offline(target_kernel &t, const target_options &opt)
 		return ok.err();
 	detail::read_module_index(t, opt.kernel_dir);
 	t.sig_enforce = opt.sig_enforce || t.config.sig_force;
+	t.lockdown = opt.lockdown.empty() ? "none" : opt.lockdown;
 	// The image next to the tree (dpkg -x of linux-image keeps both), or
 	// this machine's when it has the same release.
 	std::vector<std::string> images;
@@ -310,6 +311,10 @@ void read_module_index(target_kernel &t, const std::string &dir)
 result<target_kernel> load_target(const target_options &opt)
 {
 	target_kernel t;
+	if (!opt.lockdown.empty() && opt.lockdown != "none" && opt.lockdown != "integrity" &&
+	    opt.lockdown != "confidentiality")
+		return make_error(EINVAL, "unknown lockdown level '" + opt.lockdown +
+						  "' (none, integrity or confidentiality)");
 	auto ok = opt.kernel_dir.empty() ? detail::load_running(t, opt) : load_offline(t, opt);
 	if (!ok)
 		return ok.err();

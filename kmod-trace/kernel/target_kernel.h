@@ -52,6 +52,7 @@ struct target_kernel {
 	kernel_config config;
 	bool sig_enforce = false;
 	std::string lockdown = "none";		// none, integrity, confidentiality
+	bool modules_disabled = false;		// kernel.modules_disabled=1 (running target)
 	// Symbols a module can bind to now: vmlinux and the loaded modules.
 	std::unordered_map<std::string, kernel_export> symbols;
 	bool symbols_known = false;		// some export table was read
@@ -96,6 +97,9 @@ struct target_options {
 	std::string kernel_dir;		// empty: the running kernel
 	std::string symvers;		// Module.symvers to use instead of the tree's
 	bool sig_enforce = false;	// model module.sig_enforce=1
+	// Model lockdown=none|integrity|confidentiality; "" takes the running
+	// kernel's (an offline tree: none).
+	std::string lockdown;
 	std::vector<std::string> trusted_certs;	// PEM or DER files the kernel also trusts
 	// Only the release, the loaded modules and the export tables (the
 	// running kernel): what explaining a refused symbol needs, without
@@ -105,7 +109,7 @@ struct target_options {
 
 // Errors: -ENOENT / -ENOTDIR for a kernel dir, Module.symvers or
 // --trusted-cert file that is not there, -EINVAL for one that cannot be
-// used, -ENOSYS when the running kernel has no loadable-module support.
+// used or an unknown lockdown level, -ENOSYS when the running kernel has no loadable-module support.
 result<target_kernel> load_target(const target_options &opt);
 
 // Internal pieces, exposed for the tests.

@@ -1,5 +1,6 @@
 // The running kernel as a target: uname, /proc, /sys and /lib/modules.
 #include "kmod-trace/kernel/target_kernel.h"
+#include "kmod-trace/kernel/kernel_policy.h"
 
 #include <bpf/btf.h>
 #include <filesystem>
@@ -90,15 +91,6 @@ void read_kallsyms(target_kernel &t)
 	}
 }
 
-std::string read_lockdown()
-{
-	std::string l = first_line("/sys/kernel/security/lockdown");
-	auto lb = l.find('['), rb = l.find(']');
-	if (lb == std::string::npos || rb == std::string::npos || rb < lb)
-		return "none";
-	return l.substr(lb + 1, rb - lb - 1);
-}
-
 // Keys the kernel trusts beyond its image's (MOK, keys added at run time)
 // make a signer missing from t.keys inconclusive.
 void check_keyrings(target_kernel &t)
@@ -185,7 +177,10 @@ result<void> load_running(target_kernel &t, const target_options &opt)
 		return ok;
 	std::string enforce = first_line("/sys/module/module/parameters/sig_enforce");
 	t.sig_enforce = opt.sig_enforce || enforce == "Y" || enforce == "1" || t.config.sig_force;
-	t.lockdown = read_lockdown();
+	// may_init_module() and module_sig_check() consult these
+	const kernel_policy policy = read_kernel_policy();
+	t.modules_disabled = policy.modules_disabled == 1;
+	t.lockdown = !opt.lockdown.empty() ? opt.lockdown : policy.lockdown.empty() ? "none" : policy.lockdown;
 	if (auto ok = load_target_keys(t, image_paths("", t.release), opt.trusted_certs); !ok)
 		return ok.err();
 	if (t.keys)

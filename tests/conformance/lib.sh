@@ -25,7 +25,8 @@ in_tree() {
 	[ -n "$f" ] && "$edit" --keep-signature "$f" -o "$3"
 }
 
-# add R LIST NAME FILE [PARAMS...]: one case of boot LIST ("normal" or "enforce").
+# add R LIST NAME FILE [PARAMS...]: one case of boot LIST ("normal",
+# "enforce" or "lockdown").
 add() {
 	local r=$1 list=$2 name=$3 file=$4
 	shift 4
@@ -44,7 +45,7 @@ mk() {
 make_cases() {
 	local r=$1 c=$tmp/$1/cases src=$tmp/src-$1 o s other
 	mkdir -p "$c"
-	: >"$tmp/$r/normal.list"; : >"$tmp/$r/enforce.list"
+	: >"$tmp/$r/normal.list"; : >"$tmp/$r/enforce.list"; : >"$tmp/$r/lockdown.list"
 	cp "$(kheaders "$r")/Module.symvers" "$c/Module.symvers"
 	local vm
 	vm=$(modinfo -F vermagic "$src/ct_basic.ko")
@@ -116,6 +117,11 @@ make_cases() {
 	add "$r" enforce signature-rejected basic.ko
 	add "$r" enforce enforce-truncated trunc.ko
 	add "$r" enforce enforce-garbage garbage.ko
+	# lockdown=integrity: what enforcement refuses, refused with -EPERM
+	add "$r" lockdown lockdown-unsigned basic.ko
+	[ -f "$c/untrusted.ko" ] && add "$r" lockdown lockdown-untrusted-key untrusted.ko
+	[ -f "$c/intree.ko" ] && add "$r" lockdown lockdown-in-tree-signed intree.ko
+	add "$r" lockdown lockdown-garbage garbage.ko
 }
 
 # Signatures the kernel verifies: a throwaway key it does not trust, an
@@ -234,10 +240,27 @@ r running-enforce-in-tree intree.ko crc_itu_t
 GUEST
 }
 
+# With lockdown=integrity (securityfs mounted, as on an installed system,
+# so doctor reads the level), then kernel.modules_disabled=1, which only a
+# reboot undoes: last.
+guest_running_lockdown() {
+	guest_running_keys
+	cat <<'GUEST'
+mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
+d running-lockdown-unsigned basic.ko
+r running-lockdown-unsigned basic.ko ct_basic
+echo 1 > /proc/sys/kernel/modules_disabled
+d running-modules-disabled basic.ko
+r running-modules-disabled basic.ko ct_basic
+GUEST
+}
+
 # running_names R LIST: the running-target cases of a boot whose files exist.
 running_names() {
 	local c=$tmp/$1/cases
-	if [ "$2" = normal ]; then
+	if [ "$2" = lockdown ]; then
+		echo running-lockdown-unsigned running-modules-disabled
+	elif [ "$2" = normal ]; then
 		echo running-already-loaded running-provider-loaded running-loadable
 		[ -f "$c/untrusted.ko" ] && echo running-untrusted-key
 		[ -f "$c/tampered.ko" ] && echo running-changed-after-signing
@@ -274,7 +297,12 @@ kernel_verdict() {
 	case $e in
 	-EEXIST) echo "already-loaded $e"; return ;;
 	# -EBADMSG: in load_module() only module_sig_check() returns it.
-	-EKEYREJECTED|-EPERM|-EBADMSG) echo "signature-rejected $e"; return ;;
+	-EKEYREJECTED|-EBADMSG) echo "signature-rejected $e"; return ;;
+	# -EPERM as root: lockdown's refusal (it logs "Lockdown: ...") or,
+	# silently, may_init_module() under kernel.modules_disabled=1
+	-EPERM)
+		if grep -q 'Lockdown:' "$log"; then echo "lockdown $e"; else echo "modules-disabled $e"; fi
+		return ;;
 	esac
 	if grep -q 'version magic' "$log"; then echo "vermagic-mismatch $e"; return; fi
 	if grep -qE 'this_module section size|version of symbol module_layout' "$log"; then
@@ -343,12 +371,17 @@ compare() {
 run_boot() {
 	local r=$1 list=$2 cmdline=$3 g=$tmp/$1/cases/guest-$2.sh out=$tmp/$1/out-$2 extra=
 	[ "$list" = enforce ] && extra=--sig-enforce
+	[ "$list" = lockdown ] && extra="--lockdown integrity"
 	{
 		guest_header
 		while IFS=$'\t' read -r name file mod params; do
 			printf 'r %q %q %q %s\n' "$name" "$file" "$mod" "$params"
 		done <"$tmp/$r/$list.list"
-		if [ "$list" = normal ]; then guest_running; else guest_running_enforce; fi
+		case $list in
+		normal) guest_running ;;
+		enforce) guest_running_enforce ;;
+		lockdown) guest_running_lockdown ;;
+		esac
 	} >"$g"
 	local args=(--kernel "$r" --add "$tmp/$r/cases" --timeout 240)
 	[ -n "$cmdline" ] && args+=(--cmdline "$cmdline")

@@ -214,6 +214,55 @@ TEST_F(doctor_kt_hello, signature_and_enforce)
 	EXPECT_EQ(diagnose_image(junk, "j.ko", f.target, {}).verdict, "invalid-elf");
 }
 
+// module_sig_check(): enforcement first (-EKEYREJECTED), then lockdown
+// (-EPERM) for an unsigned module; a signature the kernel verifies passes
+// both. may_init_module() refuses before any of it.
+TEST_F(doctor_kt_hello, lockdown_and_modules_disabled)
+{
+	auto t = f.target;
+	for (const char *level : {"integrity", "confidentiality"}) {
+		t.lockdown = level;
+		auto r = diagnose_image(img, "x.ko", t, {});
+		EXPECT_EQ(r.verdict, "lockdown") << level;
+		EXPECT_EQ(r.err, -EPERM);
+		ASSERT_FALSE(r.findings.empty());
+		EXPECT_NE(r.findings.back().message.find("unsigned module loading is restricted"), std::string::npos)
+			<< r.findings.back().message;
+		EXPECT_NE(r.findings.back().hint.find("mokutil"), std::string::npos);
+	}
+	t.sig_enforce = true;
+	EXPECT_EQ(diagnose_image(img, "x.ko", t, {}).verdict, "signature-rejected");
+	t = f.target;
+	t.modules_disabled = true;
+	std::vector<unsigned char> junk(16, 0x41);
+	for (const auto &image : {img, junk}) {
+		auto r = diagnose_image(image, "x.ko", t, {});
+		EXPECT_EQ(r.verdict, "modules-disabled");
+		EXPECT_EQ(r.err, -EPERM);
+	}
+	EXPECT_EQ(diagnose_file("/nonexistent/x.ko", t, {}).verdict, "modules-disabled");
+}
+
+TEST(doctor_target, lockdown_level_is_modelled_or_refused)
+{
+	auto f = load("6.12");
+	NEED(f);
+	EXPECT_EQ(f.target.lockdown, "none");
+	fs::path root = fs::path(KT_SOURCE_DIR) / ".cache/kernels" / f.release;
+	target_options o;
+	o.kernel_dir = (root / "lib/modules" / f.release).string();
+	o.symvers = (root / "usr/src" / ("linux-headers-" + f.release) / "Module.symvers").string();
+	o.lockdown = "integrity";
+	auto t = load_target(o);
+	ASSERT_TRUE(t.ok()) << t.err().message;
+	EXPECT_EQ(t->lockdown, "integrity");
+	o.lockdown = "paranoid";
+	auto bad = load_target(o);
+	ASSERT_FALSE(bad.ok());
+	EXPECT_EQ(bad.err().code, -EINVAL);
+	EXPECT_NE(bad.err().message.find("unknown lockdown level 'paranoid'"), std::string::npos);
+}
+
 TEST(doctor, bad_input_files)
 {
 	auto f = load("6.12");

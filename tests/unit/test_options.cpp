@@ -92,7 +92,7 @@ TEST(options, each_command_takes_exactly_the_options_it_uses)
 		{"watch", {"--duration", "--filter", "--perfetto", "--resolve-calls", "--json", "--color", "--verbose",
 			   "--quiet", "--ringbuf-size", "--help"}},
 		{"info", {"--help", "--json", "--color", "--verbose"}},
-		{"doctor", {"--kernel-dir", "--symvers", "--sig-enforce", "--trusted-cert", "--jobs", "--json",
+		{"doctor", {"--kernel-dir", "--symvers", "--sig-enforce", "--lockdown", "--trusted-cert", "--jobs", "--json",
 			    "--color", "--verbose", "--quiet", "--help"}},
 		{"bench", {"--cycles", "--warmup", "--jitter-us", "--decompress", "--json", "--no-trace", "--kernel-config", "--no-progress",
 			   "--color", "--verbose", "--quiet", "--ringbuf-size", "--help"}},

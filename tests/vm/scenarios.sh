@@ -185,4 +185,5 @@ kmod-trace unload kt_hello >/dev/null 2>&1
 echo 1 > /proc/sys/kernel/modules_disabled
 run modules_disabled kmod-trace load --trace --json $S/kt_hello.ko
 run modules_disabled_watch kmod-trace watch --verbose --duration 1
+run modules_disabled_doctor kmod-trace doctor --json $S/kt_hello.ko
 echo "=== DONE"

@@ -90,6 +90,13 @@ TEST(vm_kernel, modules_disabled_is_named)
 	const auto &w = sc("modules_disabled_watch");
 	EXPECT_EQ(w.exit, 0) << w.err;
 	EXPECT_NE(w.err.find("policy kernel.modules_disabled: 1"), std::string::npos) << w.err;
+	// and doctor predicts the refusal for the running kernel
+	const auto &d = sc("modules_disabled_doctor");
+	EXPECT_EQ(d.exit, 1) << d.err;
+	auto v = d.json();
+	ASSERT_EQ(v.size(), 1u) << d.out << d.err;
+	EXPECT_EQ(v[0].value("verdict", ""), "modules-disabled") << d.out;
+	EXPECT_EQ(v[0].value("errno", ""), "-EPERM") << d.out;
 	EXPECT_NE(w.err.find("watching module loads"), std::string::npos) << w.err;
 	EXPECT_EQ(w.err.find("has no load_module"), std::string::npos) << w.err;
 }
