@@ -401,20 +401,41 @@ static __always_inline void initcall_enter(void)
 		ph_enter(f, KT_PH_INIT);
 }
 
+/* do_init_module() queues the init memory's free right after a successful
+ * initcall. On a preemptible kernel (7.x: PREEMPT_LAZY) the worker can run
+ * before do_init_module() returns, so the attempt is marked here already;
+ * do_init_exit() marks it too, for a module without an init function. */
+static __always_inline void initcall_exit(int ret)
+{
+	struct kt_inflight *f = cur();
+
+	if (!f || !f->ph[KT_PH_INIT].open_ns)
+		return;
+	ph_exit(f, KT_PH_INIT, ret, 0);
+	if (ret >= 0)
+		pending_free_init = f->attempt;
+}
+
 KT_ENTRY(do_one_initcall, initcall_enter(), void *fn)
-KT_EXIT(do_one_initcall, leave(KT_PH_INIT, (int)ret, 0), void *fn)
+KT_EXIT(do_one_initcall, initcall_exit((int)ret), void *fn)
 
 /* Init memory is freed later by a worker, for every module that finished
- * init since its last run; it is charged to the newest such attempt. */
+ * init since its last run; it is charged to the newest such attempt, taken
+ * when the worker starts: do_free_init() waits for an RCU grace period,
+ * during which the next module of a dependency chain can finish its init
+ * and mark itself for the next run. */
 static __always_inline void free_init_enter(void)
 {
-	if (pending_free_init)
-		free_init_start = bpf_ktime_get_ns();
+	if (!pending_free_init)
+		return;
+	free_init_attempt = pending_free_init;
+	pending_free_init = 0;
+	free_init_start = bpf_ktime_get_ns();
 }
 
 static __always_inline void free_init_exit(void)
 {
-	__u64 attempt = pending_free_init;
+	__u64 attempt = free_init_attempt;
 	struct kt_event *e;
 
 	if (!attempt || !free_init_start)
@@ -427,7 +448,7 @@ static __always_inline void free_init_exit(void)
 		e->count = 1;
 		event_send(e);
 	}
-	pending_free_init = 0;
+	free_init_attempt = 0;
 	free_init_start = 0;
 }
 

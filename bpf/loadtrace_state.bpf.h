@@ -12,6 +12,7 @@ __u64 attempt_seq = 0;
 __u64 lost_events = 0;		/* events dropped: ring buffer full */
 __u64 pending_free_init = 0;	/* attempt whose init memory awaits do_free_init */
 __u64 free_init_start = 0;
+__u64 free_init_attempt = 0;	/* the attempt the running do_free_init frees */
 
 struct kt_inflight empty_inflight;	/* zeroed template: too big for the stack */
 

@@ -25,9 +25,9 @@ double ms_since_start();
 
 // How long after a load ends its init memory is waited for: the kernel
 // frees it from a worker (do_free_init() via init_free_wq, after an RCU
-// grace period), usually within milliseconds, but a 7.2 guest under TCG
-// (PREEMPT_RCU) was seen past 300 ms. Only a load whose free never comes
-// waits the whole second.
+// grace period), usually within milliseconds; a second leaves room for a
+// slow grace period under TCG. Only a load whose free never comes waits
+// the whole second.
 inline constexpr uint64_t free_init_grace_ns = 1'000'000'000;
 
 // An attempt is ready when it ended and its init memory was freed (or

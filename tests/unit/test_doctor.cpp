@@ -143,6 +143,21 @@ TEST(doctor_target, learns_a_merged_usr_tree_its_config_and_image)
 	EXPECT_EQ(t->keys_from, o.kernel_dir + "/vmlinuz");
 	EXPECT_EQ(detail::tree_root(o.kernel_dir), root.string());
 	EXPECT_EQ(detail::tree_root((root / "lib/modules" / rel).string()), root.string());
+
+	// Built without CONFIG_MODVERSIONS: no __versions, so check_modinfo()
+	// compares the whole vermagic, release included.
+	EXPECT_EQ(t->vermagic.find("modversions"), std::string::npos) << t->vermagic;
+	auto img = sample(rel, "kt_hello");
+	if (img.empty())
+		GTEST_SKIP() << "samples not built for " << rel;
+	EXPECT_EQ(diagnose_image(img, "kt_hello.ko", *t, {}).verdict, "loadable");
+	const std::string from = rel + " SMP", to = rel.substr(0, rel.size() - 1) + "X SMP";
+	auto it = std::search(img.begin(), img.end(), from.begin(), from.end());
+	ASSERT_NE(it, img.end());
+	std::copy(to.begin(), to.end(), it);
+	auto r = diagnose_image(img, "kt_hello.ko", *t, {});
+	EXPECT_EQ(r.verdict, "vermagic-mismatch");
+	EXPECT_EQ(r.err, -ENOEXEC);
 }
 
 TEST(doctor_target, refuses_missing_tree)
