@@ -19,10 +19,22 @@ result() {	# result NAME OK(0/1) DETAIL
 $LIST | grep -v '^total' | sort > $T/bpf-base
 # grep -f with an empty file matches nothing: keep one line in it.
 echo "none" >> $T/bpf-base
+# Programs and links go with the last fd; their maps only after the
+# programs' deferred free, which a 7.2 guest under TCG was seen to finish
+# up to 0.2 s after the process exited: no program or link may be left
+# at once, and no map after 10 s.
 bpf_clean() {	# bpf_clean NAME: nothing beyond the baseline remains
-	$LIST | grep -v '^total' | sort > $T/bpf-now
-	extra=$(grep -vxF -f $T/bpf-base $T/bpf-now | tr '\n' ';')
-	[ -z "$extra" ]; result "$1" $? "$extra"
+	i=0
+	while :; do
+		$LIST | grep -v '^total' | sort > $T/bpf-now
+		extra=$(grep -vxF -f $T/bpf-base $T/bpf-now | tr '\n' ';')
+		[ $i = 0 ] && at_once=$(echo "$extra" | tr ';' '\n' | grep -cE '^(prog|link) ')
+		[ -z "$extra" ] || [ $i -ge 50 ] && break
+		sleep 0.2
+		i=$((i + 1))
+	done
+	[ -z "$extra" ] && [ "$at_once" = 0 ]; result "$1" $? "$extra (programs or links at exit: $at_once)"
+	[ $i -gt 0 ] && echo "FIGURE $1 maps_gone_after_s $(echo "$i" | awk '{print $1 * 0.2}')"
 }
 loaded() { grep -q "^$1 " /proc/modules; }
 # Wait until a tracer has attached (a link beyond the baseline), 30 s at most.
@@ -122,8 +134,10 @@ $A/lifecycle-cycles 1 $S/kt_hello.ko > /dev/null 2>&1; result kill9_then_trace_a
 
 # ---- 4. eight different modules at once ----
 set -- $S/kt_hello.ko $S/kt_heavy.ko $S/kt_dep_provider.ko
-for m in crc7 crc-itu-t ts_kmp ts_bm ts_fsm; do
-	if [ -f $A/$m.ko ]; then set -- "$@" $A/$m.ko; else set -- "$@" $A/$m.ko.xz; fi
+# five in-tree modules, found in the guest's tree by kmod (their paths
+# differ between series: lib/crc/ on 7.x; 7.2 has no crc7)
+for m in cordic crc-itu-t ts_kmp ts_bm ts_fsm; do
+	set -- "$@" "$(modinfo -n $m)"
 done
 kmod-trace watch --json > $T/watch8.out 2> $T/watch8.err &
 w=$!
