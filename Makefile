@@ -6,7 +6,7 @@
 #   make test       setup if needed, unit tests, then VM tests on 6.1 and 6.12
 #   make setup      install packages and cache the Debian kernels
 #   make unit-test  unit tests only (no root, no VM)
-#   make vm-test    VM tests only (VM_KERNELS="6.1 6.12 sid"; lifecycle too)
+#   make vm-test    VM tests only (VM_KERNELS="6.1 6.12 sid"; lifecycle, bench too)
 #   make conformance-test  doctor against the real kernels
 #   make hermetic-test / lifecycle-test / test-asan
 #   make fuzz FUZZ_SECONDS=N   every fuzz target for N seconds
@@ -16,8 +16,8 @@ BUILD ?= build
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
 KERNELS ?= 6.1 6.12
-# the VM and lifecycle suites also run on the newest Debian unstable kernel
-# (7.2 now)
+# the VM, lifecycle and bench suites also run on the newest Debian unstable
+# kernel (7.2 now)
 VM_KERNELS ?= $(KERNELS) sid
 CMAKE_FLAGS ?=
 
