@@ -189,25 +189,18 @@ struct tracer::builder {
 	const trace_options &opts;
 	kernel_probe &k;
 	std::vector<probe_choice> base;	// as probed
-	std::vector<std::pair<std::string, std::string>> failed;	// function, note
-	std::vector<std::pair<std::string, std::string>> to_kprobe;	// function, note
+	// What the passes learned, applied over `base` in order: a function
+	// moved to its kprobe, or failed (turned off), with the note why.
+	std::vector<probe_choice> learned;
 	stage_times st;
 
 	std::vector<probe_choice> choices() const
 	{
 		auto c = base;
-		for (auto &x : c) {
-			for (const auto &[fn, note] : to_kprobe)
-				if (x.function == fn) {
-					x.mode = probe_mode::kprobe;
-					x.note = note;
-				}
-			for (const auto &[fn, note] : failed)
-				if (x.function == fn) {
-					x.mode = probe_mode::failed;
-					x.note = note;
-				}
-		}
+		for (auto &x : c)
+			for (const auto &l : learned)
+				if (x.function == l.function)
+					x = l;
 		return c;
 	}
 
@@ -219,13 +212,10 @@ struct tracer::builder {
 		const probe_choice *c = choice_of(base, f.function);
 		if (f.at != trace_facts::stage::attach || !c || c->mode != probe_mode::fentry)
 			return false;
-		for (const auto &[fn, note] : to_kprobe)
-			if (fn == f.function)
-				return false;
-		if (!k.kprobe_exists(f.function))
+		if (choice_of(learned, f.function) || !k.kprobe_exists(f.function))
 			return false;
-		to_kprobe.emplace_back(f.function, std::string("fentry cannot attach (") + std::strerror(-f.err) +
-							   "): kprobe instead");
+		learned.push_back({f.function, probe_mode::kprobe,
+				   std::string("fentry cannot attach (") + std::strerror(-f.err) + "): kprobe instead"});
 		return true;
 	}
 
@@ -354,7 +344,7 @@ result<std::unique_ptr<tracer>> tracer::open(const trace_options &opts)
 
 	auto p = std::make_unique<impl>();
 	kernel_probe k;
-	builder b{opts, k, {}, {}, {}, {}};
+	builder b{opts, k, {}, {}, {}};
 	{
 		std::unique_ptr<loadtrace, skel_deleter> skel(loadtrace__open());
 		if (!skel)
@@ -373,7 +363,7 @@ result<std::unique_ptr<tracer>> tracer::open(const trace_options &opts)
 			continue;
 		if (f->function.empty() || essential(f->function) || tries == most)
 			return b.fatal(*f);
-		b.failed.emplace_back(f->function, builder::note_of(*f));
+		b.learned.push_back({f->function, probe_mode::failed, builder::note_of(*f)});
 	}
 	p->rb.reset(ring_buffer__new(bpf_map__fd(p->skel->maps.events), impl::on_event, p.get(), nullptr));
 	if (!p->rb)
