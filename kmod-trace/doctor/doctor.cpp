@@ -138,16 +138,20 @@ doctor_report diagnose_file(module_reader &reader, const std::string &path,
 			    const target_kernel &target, const std::vector<std::string> &params)
 {
 	auto f = reader.read(path);
-	if (!f) {
-		doctor_report report;
-		report.path = path;
-		report.verdict = "invalid-elf";
-		report.err = f.err().code == -EFBIG ? -EFBIG : -ENOEXEC;
-		report.findings.push_back({"invalid-elf", severity::error, "", "", f.err().message,
-					   "check the file: it cannot be read as a module"});
-		return report;
-	}
+	if (!f)
+		return unreadable_report(path, f.err());
 	return diagnose_image(*f, path, target, params);
+}
+
+doctor_report unreadable_report(const std::string &path, const error &e)
+{
+	doctor_report report;
+	report.path = path;
+	report.verdict = "invalid-elf";
+	report.err = e.code == -EFBIG ? -EFBIG : -ENOEXEC;
+	report.findings.push_back({"invalid-elf", severity::error, "", "", e.message,
+				   "check the file: it cannot be read as a module"});
+	return report;
 }
 
 void name_providers(std::vector<doctor_report> &reports)

@@ -92,7 +92,7 @@ TEST(options, each_command_takes_exactly_the_options_it_uses)
 		{"watch", {"--duration", "--filter", "--perfetto", "--resolve-calls", "--json", "--color", "--verbose",
 			   "--quiet", "--ringbuf-size", "--help"}},
 		{"info", {"--help", "--json", "--color", "--verbose"}},
-		{"doctor", {"--kernel-dir", "--symvers", "--sig-enforce", "--trusted-cert", "--jobs", "--json",
+		{"doctor", {"--kernel-dir", "--all-kernels", "--symvers", "--sig-enforce", "--trusted-cert", "--jobs", "--json",
 			    "--color", "--verbose", "--quiet", "--help"}},
 		{"bench", {"--cycles", "--warmup", "--jitter-us", "--decompress", "--json", "--no-trace", "--kernel-config", "--no-progress",
 			   "--color", "--verbose", "--quiet", "--ringbuf-size", "--help"}},
@@ -146,6 +146,15 @@ TEST(options, values_land_in_their_fields)
 	ASSERT_EQ(doctor.rc, 0) << doctor.err;
 	EXPECT_EQ(doctor.opt.trusted_certs, (std::vector<std::string>{"a.pem", "b.der"}));
 	EXPECT_EQ(doctor.opt.jobs, 3u);
+	EXPECT_FALSE(doctor.opt.all_kernels);
+
+	auto many = parse(cli::cmd::doctor, {"--kernel-dir", "/a/6.1", "--kernel-dir=/b/6.12", "--all-kernels",
+					     "--symvers", "6.1=/x/Module.symvers", "--symvers", "6.12=/y", "m.ko"});
+	ASSERT_EQ(many.rc, 0) << many.err;
+	EXPECT_EQ(many.opt.kernel_dirs, (std::vector<std::string>{"/a/6.1", "/b/6.12"}));
+	EXPECT_EQ(many.opt.symvers, (std::vector<std::string>{"6.1=/x/Module.symvers", "6.12=/y"}));
+	EXPECT_TRUE(many.opt.all_kernels);
+	EXPECT_EQ(many.positional, (std::vector<std::string>{"m.ko"}));
 
 	auto bench = parse(cli::cmd::bench, {"--json", "out.json", "m.ko"});
 	ASSERT_EQ(bench.rc, 0) << bench.err;
