@@ -24,31 +24,36 @@ const char *level_colour(severity s)
 	return "2";
 }
 
-void print_text(const doctor_report &r, const target_kernel &t, const doctor_print_options &o)
+} // namespace
+
+std::string report_text(const doctor_report &r, const target_kernel &t,
+			const doctor_print_options &o)
 {
 	const bool ok = r.loadable();
 	std::string head = escape_for_tty(r.path) + ": " +
 			   paint(o.color, ok ? "1;32" : "1;31", r.verdict);
 	if (r.err)
 		head += " (" + errno_text(r.err) + ")";
-	std::printf("%s on %s\n", head.c_str(), escape_for_tty(t.release).c_str());
+	std::string out = head + " on " + escape_for_tty(t.release) + "\n";
 	for (const auto &f : r.findings) {
 		if (f.level == severity::info && !o.verbose)
 			continue;
 		std::string what = f.check == "taint" ? "" : f.check + ": ";
-		std::printf("  %s %s%s\n",
-			    paint(o.color, level_colour(f.level), severity_name(f.level)).c_str(),
-			    escape_for_tty(what).c_str(), escape_for_tty(f.message).c_str());
+		out += "  " + paint(o.color, level_colour(f.level), severity_name(f.level)) + " " +
+		       escape_for_tty(what) + escape_for_tty(f.message) + "\n";
 		if (!f.hint.empty())
-			std::printf("          fix: %s\n", escape_for_tty(f.hint).c_str());
+			out += "          fix: " + escape_for_tty(f.hint) + "\n";
 	}
 	if (!r.taints.empty()) {
 		std::string all;
 		for (const auto &x : r.taints)
 			all += (all.empty() ? "" : " ") + x;
-		std::printf("  taints  %s\n", all.c_str());
+		out += "  taints  " + all + "\n";
 	}
+	return out;
 }
+
+namespace {
 
 // The JSON lines of reports[begin, end), as one string.
 std::string json_lines(const std::vector<doctor_report> &reports, std::size_t begin,
@@ -85,12 +90,14 @@ void print_json(const std::vector<doctor_report> &reports, const target_kernel &
 
 } // namespace
 
-void print_target_notes(const target_kernel &t, const doctor_print_options &o)
+void print_target_notes(const target_kernel &t, const doctor_print_options &o, bool name_it)
 {
 	if (o.quiet)
 		return;
+	const std::string who = name_it ? escape_for_tty(t.release) + ": " : "";
 	for (const auto &n : t.notes)
-		std::fprintf(stderr, "kmod-trace doctor: note: %s\n", escape_for_tty(n).c_str());
+		std::fprintf(stderr, "kmod-trace doctor: note: %s%s\n", who.c_str(),
+			     escape_for_tty(n).c_str());
 	if (o.verbose)
 		std::fprintf(stderr,
 			     "kmod-trace doctor: target %s (%s): vermagic '%s' from %s; "
@@ -114,7 +121,7 @@ void print_reports(const std::vector<doctor_report> &reports, const target_kerne
 	for (const auto &r : reports) {
 		if (o.quiet && r.loadable())
 			continue;
-		print_text(r, t, o);
+		std::fputs(report_text(r, t, o).c_str(), stdout);
 	}
 }
 

@@ -3,6 +3,7 @@
 
 #include "kmod-trace/doctor/doctor.h"
 
+#include <string>
 #include <vector>
 
 namespace kt::cli {
@@ -15,7 +16,13 @@ struct doctor_print_options {
 	unsigned jobs = 0;	// threads that format JSON (0: all cores)
 };
 
-void print_target_notes(const target_kernel &t, const doctor_print_options &o);
+// The target's notes on stderr; NAME_IT prefixes each with its release
+// (several targets).
+void print_target_notes(const target_kernel &t, const doctor_print_options &o,
+			bool name_it = false);
+// One report as text: "PATH: VERDICT (ERRNO) on RELEASE", then its findings.
+std::string report_text(const doctor_report &r, const target_kernel &t,
+			const doctor_print_options &o);
 void print_reports(const std::vector<doctor_report> &reports, const target_kernel &t,
 		   const doctor_print_options &o);
 // "summary: N modules: A loadable, B unknown-symbol, ..." (text, several modules).

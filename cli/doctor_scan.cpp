@@ -1,5 +1,6 @@
 #include "cli/doctor_scan.h"
 
+#include "kmod-trace/doctor/doctor_targets.h"
 #include "kmod-trace/util/module_name.h"
 
 #include <algorithm>
@@ -29,27 +30,28 @@ std::vector<std::string> modules_below(const std::string &dir)
 	return out;
 }
 
-std::vector<doctor_report> run_doctor(const std::vector<std::string> &paths,
-				      const target_kernel &target,
-				      const std::vector<std::string> &params, unsigned jobs,
-				      bool progress)
+doctor_matrix run_doctor(const std::vector<std::string> &paths,
+			 const std::vector<const target_kernel *> &targets,
+			 const std::vector<std::string> &params, unsigned jobs, bool progress)
 {
-	std::vector<doctor_report> out(paths.size());
+	doctor_matrix out;
+	out.cells.resize(paths.size());
 	if (jobs == 0)
 		jobs = std::max(1u, std::thread::hardware_concurrency());
 	jobs = static_cast<unsigned>(std::min<std::size_t>(jobs, std::max<std::size_t>(paths.size(), 1)));
-	std::atomic<std::size_t> next{0}, done{0};
+	std::atomic<std::size_t> next{0}, done{0}, reads{0};
 	std::mutex m;
 	std::condition_variable cv;
 	auto worker = [&] {
 		module_reader reader;	// its buffers serve this thread's every module
 		for (std::size_t i; (i = next.fetch_add(1)) < paths.size();) {
-			out[i] = diagnose_file(reader, paths[i], target, params);
+			out.cells[i] = diagnose_file(reader, paths[i], targets, params);
 			if (done.fetch_add(1) + 1 == paths.size()) {
 				std::lock_guard lock(m);
 				cv.notify_all();
 			}
 		}
+		reads += reader.files_read();
 	};
 	std::vector<std::thread> pool;
 	for (unsigned j = 0; j < jobs; j++)
@@ -63,6 +65,21 @@ std::vector<doctor_report> run_doctor(const std::vector<std::string> &paths,
 	}
 	for (auto &t : pool)
 		t.join();
+	out.files_read = reads.load();
+	return out;
+}
+
+std::vector<doctor_report> run_doctor(const std::vector<std::string> &paths,
+				      const target_kernel &target,
+				      const std::vector<std::string> &params, unsigned jobs,
+				      bool progress)
+{
+	const std::vector<const target_kernel *> one{&target};
+	auto m = run_doctor(paths, one, params, jobs, progress);
+	std::vector<doctor_report> out;
+	out.reserve(paths.size());
+	for (auto &row : m.cells)
+		out.push_back(std::move(row.front()));
 	return out;
 }
 

@@ -81,9 +81,17 @@ const option_spec table[] = {
 	{"duration", watch, "stop after this many seconds (default: until Ctrl-C)", value<&options::duration>},
 	{"filter", watch, "only modules whose name matches this glob", value<&options::filter>},
 	{"perfetto", watch, "also write a Chrome trace (Perfetto) to this file", value<&options::perfetto>},
-	{"kernel-dir", doctor, "offline target: a module tree in the /lib/modules/<release> layout",
-	 value<&options::kernel_dir>},
-	{"symvers", doctor, "the target kernel's Module.symvers", value<&options::symvers>},
+	{"kernel-dir", doctor,
+	 "offline target: a module tree in the /lib/modules/<release> layout; repeatable, "
+	 "one target each",
+	 repeatable<&options::kernel_dirs>},
+	{"all-kernels", doctor, "also target every module tree in /lib/modules",
+	 flag<&options::all_kernels>},
+	{"symvers", doctor,
+	 "the target kernel's Module.symvers (one target), or RELEASE=PATH for the target of "
+	 "that release; repeatable (default: DIR/build/Module.symvers, then "
+	 "/usr/src/linux-headers-<release>/Module.symvers)",
+	 repeatable<&options::symvers>},
 	{"sig-enforce", doctor, "model a kernel booted with module.sig_enforce=1", flag<&options::sig_enforce>},
 	{"lockdown", doctor,
 	 "model lockdown=none|integrity|confidentiality (default: the running kernel's; none offline)",

@@ -46,8 +46,9 @@ struct options {
 	double duration = 0;
 	std::string filter;
 	// doctor
-	std::string kernel_dir;
-	std::string symvers;
+	std::vector<std::string> kernel_dirs;	// repeatable: one target each
+	std::vector<std::string> symvers;	// FILE (one target) or RELEASE=PATH, repeatable
+	bool all_kernels = false;
 	bool sig_enforce = false;
 	std::string lockdown;
 	std::vector<std::string> trusted_certs;

@@ -164,16 +164,20 @@ doctor_report diagnose_file(module_reader &reader, const std::string &path,
 	if (refused_by_policy(target, refused))
 		return refused;
 	auto f = reader.read(path);
-	if (!f) {
-		doctor_report report;
-		report.path = path;
-		report.verdict = "invalid-elf";
-		report.err = f.err().code == -EFBIG ? -EFBIG : -ENOEXEC;
-		report.findings.push_back({"invalid-elf", severity::error, "", "", f.err().message,
-					   "check the file: it cannot be read as a module"});
-		return report;
-	}
+	if (!f)
+		return unreadable_report(path, f.err());
 	return diagnose_image(*f, path, target, params);
+}
+
+doctor_report unreadable_report(const std::string &path, const error &e)
+{
+	doctor_report report;
+	report.path = path;
+	report.verdict = "invalid-elf";
+	report.err = e.code == -EFBIG ? -EFBIG : -ENOEXEC;
+	report.findings.push_back({"invalid-elf", severity::error, "", "", e.message,
+				   "check the file: it cannot be read as a module"});
+	return report;
 }
 
 void name_providers(std::vector<doctor_report> &reports)

@@ -37,6 +37,9 @@ doctor_report diagnose_file(const std::string &path, const target_kernel &target
 doctor_report diagnose_file(module_reader &reader, const std::string &path,
 			    const target_kernel &target, const std::vector<std::string> &params);
 
+// The report for a file that cannot be read or decompressed.
+doctor_report unreadable_report(const std::string &path, const error &e);
+
 // The same for an image already in memory (decompressed).
 doctor_report diagnose_image(std::span<const unsigned char> image, const std::string &path,
 			     const target_kernel &target, const std::vector<std::string> &params);

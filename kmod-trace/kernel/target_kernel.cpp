@@ -56,8 +56,11 @@ result<void> load_offline(target_kernel &t, const target_options &opt)
 	configs.push_back("/boot/config-" + t.release);
 	detail::read_config_files(t, configs);
 	std::string symvers = opt.symvers;
-	if (symvers.empty() && !build.empty() && fs::exists(build + "/Module.symvers", ec))
-		symvers = build + "/Module.symvers";
+	if (auto it = opt.symvers_by_release.find(t.release);
+	    symvers.empty() && it != opt.symvers_by_release.end())
+		symvers = it->second;
+	if (symvers.empty())
+		symvers = detail::find_symvers(opt.kernel_dir, t.release);
 	if (symvers.empty())
 		t.notes.push_back("no Module.symvers (give --symvers): symbol CRCs, licences and "
 				  "namespaces are not checked");
@@ -216,6 +219,22 @@ std::string tree_root(const std::string &kernel_dir)
 		return {};
 	fs::path root = mods.parent_path().parent_path();
 	return (root.filename() == "usr" ? root.parent_path() : root).string();
+}
+
+std::string find_symvers(const std::string &kernel_dir, const std::string &release)
+{
+	std::vector<std::string> candidates;
+	if (std::string build = tree_build_dir(kernel_dir); !build.empty())
+		candidates.push_back(build + "/Module.symvers");
+	const std::string headers = "/usr/src/linux-headers-" + release + "/Module.symvers";
+	if (std::string root = tree_root(kernel_dir); !root.empty())
+		candidates.push_back(root + headers);
+	candidates.push_back(headers);
+	std::error_code ec;
+	for (const auto &c : candidates)
+		if (fs::is_regular_file(c, ec))
+			return c;
+	return {};
 }
 
 std::string tree_build_dir(const std::string &kernel_dir)

@@ -96,6 +96,8 @@ struct target_kernel {
 struct target_options {
 	std::string kernel_dir;		// empty: the running kernel
 	std::string symvers;		// Module.symvers to use instead of the tree's
+	// Module.symvers by release (--symvers RELEASE=PATH), when symvers is "".
+	std::map<std::string, std::string> symvers_by_release;
 	bool sig_enforce = false;	// model module.sig_enforce=1
 	// Model lockdown=none|integrity|confidentiality; "" takes the running
 	// kernel's (an offline tree: none).
@@ -136,6 +138,10 @@ namespace detail {
 // unpacked root when the symlink is absolute (dpkg -x keeps it so).
 std::string tree_build_dir(const std::string &kernel_dir);
 std::string tree_root(const std::string &kernel_dir);
+// The tree's Module.symvers, first found of DIR/build/Module.symvers,
+// ROOT/usr/src/linux-headers-RELEASE/Module.symvers (an unpacked root) and
+// /usr/src/linux-headers-RELEASE/Module.symvers; "" when none is there.
+std::string find_symvers(const std::string &kernel_dir, const std::string &release);
 // Vermagic and struct module size from an in-tree module of the tree.
 void probe_tree_module(target_kernel &t, const std::string &kernel_dir);
 void read_config_files(target_kernel &t, const std::vector<std::string> &candidates);

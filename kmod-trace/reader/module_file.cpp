@@ -185,6 +185,7 @@ module_reader::~module_reader() = default;
 
 result<std::span<const unsigned char>> module_reader::read(const std::string &path)
 {
+	files_read_++;
 	std::size_t n = 0;
 	if (s_->read_whole(path, n))
 		if (auto image = s_->xz.decode({s_->file.get(), n}, module_size_limit))

@@ -57,10 +57,14 @@ public:
 	// The decompressed image, owned by the reader: valid until its next
 	// read() or its end.
 	result<std::span<const unsigned char>> read(const std::string &path);
+	// How many files read() has read and decoded: lets the tests hold a
+	// multi-target run to one read per file.
+	std::size_t files_read() const { return files_read_; }
 
 private:
 	struct state;
 	std::unique_ptr<state> s_;
+	std::size_t files_read_ = 0;
 };
 
 } // namespace kt

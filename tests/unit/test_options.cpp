@@ -2,12 +2,15 @@
 // lands in its field, and --help lists what the parser accepts.
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "kmod-trace/doctor/doctor.h"
 #include "test_info_support.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
+#include <unistd.h>
 
 namespace cli = kt::cli;
 
@@ -92,7 +95,7 @@ TEST(options, each_command_takes_exactly_the_options_it_uses)
 		{"watch", {"--duration", "--filter", "--perfetto", "--resolve-calls", "--json", "--color", "--verbose",
 			   "--quiet", "--ringbuf-size", "--help"}},
 		{"info", {"--help", "--json", "--color", "--verbose"}},
-		{"doctor", {"--kernel-dir", "--symvers", "--sig-enforce", "--lockdown", "--trusted-cert", "--jobs", "--json",
+		{"doctor", {"--kernel-dir", "--all-kernels", "--symvers", "--sig-enforce", "--lockdown", "--trusted-cert", "--jobs", "--json",
 			    "--color", "--verbose", "--quiet", "--help"}},
 		{"bench", {"--cycles", "--warmup", "--jitter-us", "--decompress", "--json", "--no-trace", "--kernel-config", "--no-progress",
 			   "--color", "--verbose", "--quiet", "--ringbuf-size", "--help"}},
@@ -146,6 +149,15 @@ TEST(options, values_land_in_their_fields)
 	ASSERT_EQ(doctor.rc, 0) << doctor.err;
 	EXPECT_EQ(doctor.opt.trusted_certs, (std::vector<std::string>{"a.pem", "b.der"}));
 	EXPECT_EQ(doctor.opt.jobs, 3u);
+	EXPECT_FALSE(doctor.opt.all_kernels);
+
+	auto many = parse(cli::cmd::doctor, {"--kernel-dir", "/a/6.1", "--kernel-dir=/b/6.12", "--all-kernels",
+					     "--symvers", "6.1=/x/Module.symvers", "--symvers", "6.12=/y", "m.ko"});
+	ASSERT_EQ(many.rc, 0) << many.err;
+	EXPECT_EQ(many.opt.kernel_dirs, (std::vector<std::string>{"/a/6.1", "/b/6.12"}));
+	EXPECT_EQ(many.opt.symvers, (std::vector<std::string>{"6.1=/x/Module.symvers", "6.12=/y"}));
+	EXPECT_TRUE(many.opt.all_kernels);
+	EXPECT_EQ(many.positional, (std::vector<std::string>{"m.ko"}));
 
 	auto bench = parse(cli::cmd::bench, {"--json", "out.json", "m.ko"});
 	ASSERT_EQ(bench.rc, 0) << bench.err;
@@ -213,4 +225,21 @@ TEST(options, info_colours_when_asked)
 	EXPECT_EQ(always.rfind("\x1b[1mcrc_itu_t\x1b[0m\n", 0), 0u) << always.substr(0, 80);
 	EXPECT_EQ(never.rfind("crc_itu_t\n", 0), 0u) << never.substr(0, 80);
 	EXPECT_EQ(never.find('\x1b'), std::string::npos);
+}
+
+// The verdict list in doctor's help is prose; the codes live in the library.
+TEST(options, doctor_help_names_every_verdict)
+{
+	const std::string bin = std::string(KT_BINARY_DIR) + "/kmod-trace";
+	if (access(bin.c_str(), X_OK) != 0)
+		GTEST_SKIP() << bin << " is not built";
+	int status = -1;
+	const std::string help = kt_test::run(kt_test::shell_quote(bin) + " doctor --help", &status);
+	ASSERT_EQ(status, 0);
+	const auto from = help.find("Verdicts:");
+	ASSERT_NE(from, std::string::npos) << help;
+	std::string list = help.substr(from, help.find("\n\n", from) - from);
+	std::replace(list.begin(), list.end(), '\n', ' ');
+	for (const auto &code : kt::verdict_codes())
+		EXPECT_NE(list.find(" " + code), std::string::npos) << "doctor --help's verdicts lack " << code;
 }
