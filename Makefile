@@ -3,7 +3,7 @@
 #
 #   make            build the tool and the sample modules
 #   make demo       setup if needed, build, traced load of kt_hello on 6.12 in QEMU
-#   make test       setup if needed, unit tests, then VM tests on 6.1 and 6.12
+#   make test       setup if needed, every suite; VM suites on 6.1, 6.12 and sid
 #   make setup      install packages and cache the Debian kernels
 #   make unit-test  unit tests only (no root, no VM)
 #   make vm-test    VM tests only (VM_KERNELS="6.1 6.12 sid"; lifecycle, bench too)
@@ -16,8 +16,8 @@ BUILD ?= build
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
 KERNELS ?= 6.1 6.12
-# the VM, lifecycle and bench suites also run on the newest Debian unstable
-# kernel (7.2 now)
+# the VM, conformance, lifecycle and bench suites also run on the newest
+# Debian unstable kernel (7.2 now)
 VM_KERNELS ?= $(KERNELS) sid
 CMAKE_FLAGS ?=
 
@@ -59,7 +59,7 @@ vm-test: all
 	VM_KERNELS="$(VM_KERNELS)" tests/run-all vm
 
 conformance-test: all
-	KERNELS="$(KERNELS)" tests/run-all conformance
+	VM_KERNELS="$(VM_KERNELS)" tests/run-all conformance
 
 hermetic-test: all
 	tests/run-all hermetic

@@ -3,6 +3,25 @@
 
 kroot() { echo "$cache/kernels/$1"; }
 kheaders() { echo "$cache/kernels/$1/usr/src/linux-headers-$1"; }
+# The module tree and the image: lib/modules/R and boot/vmlinuz-R up to
+# Debian 13, usr/lib/modules/R holding both from Debian 14 (7.x).
+ktree() {
+	local d
+	for d in "$(kroot "$1")/lib/modules/$1" "$(kroot "$1")/usr/lib/modules/$1"; do
+		[ -d "$d/kernel" ] && { echo "$d"; return; }
+	done
+	echo "$(kroot "$1")/lib/modules/$1"
+}
+kimage() {
+	local f
+	for f in "$(kroot "$1")/boot/vmlinuz-$1" "$(ktree "$1")/vmlinuz"; do
+		[ -f "$f" ] && { echo "$f"; return; }
+	done
+}
+# Whether R checks symbol CRCs (Debian's 7.x cloud kernel does not).
+has_modversions() {
+	grep -qx 'CONFIG_MODVERSIONS=y' "$(kroot "$1")/boot/config-$1" "$(ktree "$1")/config" 2>/dev/null
+}
 series_of() { sed -E 's/^([0-9]+\.[0-9]+).*/\1/' <<<"$1"; }
 
 build_modules() {
@@ -21,7 +40,9 @@ build_modules() {
 # in_tree R PATH-IN-TREE: an in-tree module of R, decompressed, signature kept.
 in_tree() {
 	local f
-	f=$(ls "$(kroot "$1")/lib/modules/$1/kernel/$2".ko* 2>/dev/null | head -n1)
+	f=$(ls "$(ktree "$1")/kernel/$2".ko* 2>/dev/null | head -n1)
+	# moved between series (7.x: lib/crc/crc-itu-t)
+	[ -n "$f" ] || f=$(find "$(ktree "$1")/kernel" -name "$(basename "$2").ko*" 2>/dev/null | head -n1)
 	[ -n "$f" ] && "$edit" --keep-signature "$f" -o "$3"
 }
 
@@ -57,10 +78,16 @@ make_cases() {
 	add "$r" normal param-int-range basic.ko delay=99999999999
 	add "$r" normal param-byte-range basic.ko level=256
 	add "$r" normal param-bad-bool basic.ko flag=maybe
-	mk "$r" crc "$src/ct_basic.ko" --set-crc _printk=0x1badc0de
-	add "$r" normal symbol-version-mismatch crc.ko
-	mk "$r" layout "$src/ct_basic.ko" --set-crc module_layout=0x1badc0de
-	add "$r" normal module-layout-crc layout.ko
+	local mv=0
+	has_modversions "$r" && mv=1
+	if [ $mv = 1 ]; then
+		mk "$r" crc "$src/ct_basic.ko" --set-crc _printk=0x1badc0de
+		add "$r" normal symbol-version-mismatch crc.ko
+		mk "$r" layout "$src/ct_basic.ko" --set-crc module_layout=0x1badc0de
+		add "$r" normal module-layout-crc layout.ko
+	else
+		echo "note: $r: built without CONFIG_MODVERSIONS; symbol-CRC cases skipped" >&2
+	fi
 	if [ "$(series_of "$r")" != 6.1 ]; then
 		# 6.1 does not check the size: a short struct module there
 		# would corrupt the guest rather than be refused.
@@ -68,14 +95,19 @@ make_cases() {
 		mk "$r" short "$src/ct_basic.ko" --section-size ".gnu.linkonce.this_module=$((0x$s - 64))"
 		add "$r" normal this-module-size short.ko
 	fi
-	mk "$r" nover "$src/ct_basic.ko" --rename-section __versions=__xersions
-	add "$r" normal no-versions-loads nover.ko
 	mk "$r" relmagic "$src/ct_basic.ko" --vermagic "9.9.9-other ${vm#* }"
-	add "$r" normal vermagic-release-with-crcs relmagic.ko
 	mk "$r" flagmagic "$src/ct_basic.ko" --vermagic "${vm/mod_unload/mod_unlod}"
 	add "$r" normal vermagic-flags flagmagic.ko
-	mk "$r" novermagic "$src/ct_basic.ko" --rename-section __versions=__xersions --vermagic "9.9.9-other ${vm#* }"
-	add "$r" normal vermagic-release-no-crcs novermagic.ko
+	if [ $mv = 1 ]; then
+		mk "$r" nover "$src/ct_basic.ko" --rename-section __versions=__xersions
+		add "$r" normal no-versions-loads nover.ko
+		add "$r" normal vermagic-release-with-crcs relmagic.ko
+		mk "$r" novermagic "$src/ct_basic.ko" --rename-section __versions=__xersions --vermagic "9.9.9-other ${vm#* }"
+		add "$r" normal vermagic-release-no-crcs novermagic.ko
+	else
+		# no CRCs: same_magic() compares the whole string, release included
+		add "$r" normal vermagic-release relmagic.ko
+	fi
 	mk "$r" gplsym "$src/ct_gplsym.ko"
 	add "$r" normal gpl-symbol-gpl-module gplsym.ko
 	mk "$r" gplprop "$src/ct_gplsym.ko" --license Proprietary
@@ -88,8 +120,10 @@ make_cases() {
 	add "$r" normal unknown-symbol missing.ko
 	mk "$r" needscrc "$src/ct_needs_crc.ko"
 	add "$r" normal unknown-symbol-provider needscrc.ko
-	mk "$r" mixed "$src/ct_missing.ko" --set-crc _printk=0x1badc0de
-	add "$r" normal crc-and-missing mixed.ko
+	if [ $mv = 1 ]; then
+		mk "$r" mixed "$src/ct_missing.ko" --set-crc _printk=0x1badc0de
+		add "$r" normal crc-and-missing mixed.ko
+	fi
 	mk "$r" trunc "$src/ct_basic.ko" --truncate 4000
 	add "$r" normal truncated trunc.ko
 	mk "$r" arch "$src/ct_basic.ko" --machine 183
@@ -108,8 +142,10 @@ make_cases() {
 	[ -f "$c/kt_dep_user.ko" ] && add "$r" normal sample-kt_dep_user kt_dep_user.ko
 	if in_tree "$r" lib/crc-itu-t "$c/intree.ko"; then
 		add "$r" normal in-tree-signed intree.ko
-		mk "$r" intreelayout "$c/intree.ko" --set-crc module_layout=0x1badc0de
-		add "$r" normal in-tree-layout-edited intreelayout.ko
+		if [ $mv = 1 ]; then
+			mk "$r" intreelayout "$c/intree.ko" --set-crc module_layout=0x1badc0de
+			add "$r" normal in-tree-layout-edited intreelayout.ko
+		fi
 		add "$r" enforce enforce-in-tree-signed intree.ko
 	fi
 	flavour_cases "$r"
@@ -154,7 +190,7 @@ sig_cases() {
 	  printf '\0\0\2\0\0\0\0\0\0\0\1\0~Module signature appended~\n'; } >"$c/badsig.ko"
 	add "$r" normal garbage-signature badsig.ko
 	add "$r" enforce enforce-garbage-signature badsig.ko
-	cp "$(kroot "$r")/boot/vmlinuz-$r" "$c/vmlinuz"
+	cp "$(kimage "$r")" "$c/vmlinuz"
 }
 
 # A module of the generic flavour of the same release, when cached
@@ -342,7 +378,7 @@ taint_case() {
 predict() {
 	local r=$1 file=$2 params=$3 extra=$4 name=$5 json
 	# shellcheck disable=SC2086
-	json=$("$doctor" doctor --json $extra --kernel-dir "$(kroot "$r")/lib/modules/$r" \
+	json=$("$doctor" doctor --json $extra --kernel-dir "$(ktree "$r")" \
 		--symvers "$(kheaders "$r")/Module.symvers" "$tmp/$r/cases/$file" $params 2>/dev/null | head -n1)
 	from_json "$json" "$name"
 }
