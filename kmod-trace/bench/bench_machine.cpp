@@ -128,18 +128,11 @@ machine_info describe_machine(const std::string &config_file)
 	m.cmdline = trim(read_small("/proc/cmdline"));
 	std::vector<std::string> sources = config_paths("", m.kernel_release);
 	sources.push_back(config_file);
-	for (const std::string &src : sources) {
-		if (src.empty())
-			continue;
-		std::string text = read_config_text(src);
-		if (text.find("CONFIG_") != std::string::npos) {
-			kernel_config c = parse_kernel_config(text, src);
-			for (const auto &key : relevant_config_keys())
-				if (auto it = c.values.find(key); it != c.values.end())
-					m.config[key] = it->second;
-			m.config_source = src;
-			break;
-		}
+	if (kernel_config c = first_config(sources); c.known) {
+		for (const auto &key : relevant_config_keys())
+			if (auto it = c.values.find(key); it != c.values.end())
+				m.config[key] = it->second;
+		m.config_source = c.source;
 	}
 	const std::string cpuinfo = read_small("/proc/cpuinfo", 4 << 20);
 	m.cpu_model = cpuinfo_value(cpuinfo, "model name");

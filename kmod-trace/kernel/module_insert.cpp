@@ -20,18 +20,11 @@ constexpr int init_ignore_modversions = 1;
 constexpr int init_ignore_vermagic = 2;
 constexpr int init_compressed_file = 4;
 
-// The running kernel's config text, "" when it has none to show.
-std::string running_config()
+// The running kernel's config; known == false when it has none to show.
+kernel_config running_config()
 {
 	struct utsname u {};
-	if (uname(&u) != 0)
-		return "";
-	for (const std::string &p : config_paths("", u.release)) {
-		std::string text = read_config_text(p);
-		if (text.find("CONFIG_") != std::string::npos)
-			return text;
-	}
-	return "";
+	return uname(&u) == 0 ? first_config(config_paths("", u.release)) : kernel_config{};
 }
 
 compression file_compression(int fd)
@@ -64,11 +57,10 @@ const char *decompress_mode_name(decompress_mode m)
 	return "libkmod";
 }
 
-std::string kernel_decompress_refusal(const std::string &config_text, const std::string &format)
+std::string kernel_decompress_refusal(const kernel_config &c, const std::string &format)
 {
-	if (config_text.find("CONFIG_") == std::string::npos)
+	if (!c.known)
 		return "";
-	kernel_config c = parse_kernel_config(config_text, "");
 	auto on = [&](const char *key) {
 		auto it = c.values.find(key);
 		return it != c.values.end() && it->second == "y";

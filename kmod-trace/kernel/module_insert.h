@@ -5,6 +5,7 @@
 // compressed file).
 #pragma once
 
+#include "kmod-trace/kernel/target_kernel.h"
 #include "kmod-trace/util/result.h"
 
 #include <optional>
@@ -42,7 +43,7 @@ result<int> insert_user_decompress(const std::string &path, const std::string &o
 
 // What a kernel config says about decompressing FORMAT ("xz", "zstd",
 // "gzip") in the kernel: "" when it can, or when the config is unknown
-// (values empty); else why not. Exposed for the tests.
-std::string kernel_decompress_refusal(const std::string &config_text, const std::string &format);
+// (then the kernel answers); else why not. Exposed for the tests.
+std::string kernel_decompress_refusal(const kernel_config &c, const std::string &format);
 
 } // namespace kt

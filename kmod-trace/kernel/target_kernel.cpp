@@ -148,6 +148,16 @@ kernel_config parse_kernel_config(const std::string &text, const std::string &so
 	return c;
 }
 
+kernel_config first_config(const std::vector<std::string> &candidates)
+{
+	for (const auto &c : candidates) {
+		std::string text = read_config_text(c);
+		if (text.find("CONFIG_") != std::string::npos)
+			return parse_kernel_config(text, c);
+	}
+	return {};
+}
+
 std::vector<std::string> config_paths(const std::string &root, const std::string &release)
 {
 	std::vector<std::string> v{root + "/boot/config-" + release, root + "/lib/modules/" + release + "/config",
@@ -285,15 +295,10 @@ void probe_tree_module(target_kernel &t, const std::string &kernel_dir)
 
 void read_config_files(target_kernel &t, const std::vector<std::string> &candidates)
 {
-	for (const auto &c : candidates) {
-		std::string text = read_config_text(c);
-		if (text.find("CONFIG_") == std::string::npos)
-			continue;
-		t.config = parse_kernel_config(text, c);
-		return;
-	}
-	t.notes.push_back("no kernel config found: assuming CONFIG_MODVERSIONS, "
-			  "CONFIG_MODULE_FORCE_LOAD and CONFIG_MODULE_SIG");
+	t.config = first_config(candidates);
+	if (!t.config.known)
+		t.notes.push_back("no kernel config found: assuming CONFIG_MODVERSIONS, "
+				  "CONFIG_MODULE_FORCE_LOAD and CONFIG_MODULE_SIG");
 }
 
 void read_module_index(target_kernel &t, const std::string &dir)

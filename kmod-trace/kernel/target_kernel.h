@@ -119,6 +119,9 @@ kernel_config parse_kernel_config(const std::string &text, const std::string &so
 // A .config file's text, gunzipped when the name ends in .gz
 // (/proc/config.gz); "" when it cannot be read.
 std::string read_config_text(const std::string &path);
+// The first of CANDIDATES that reads as a config (has a CONFIG_ line),
+// parsed; known == false when none does.
+kernel_config first_config(const std::vector<std::string> &candidates);
 // Where a kernel's config is, in the order to try, under ROOT ("" for this
 // machine): /boot/config-RELEASE, then RELEASE's module directory, where
 // Debian 14 (7.x) ships it instead, then /proc/config.gz for this machine.

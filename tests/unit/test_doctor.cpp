@@ -2,6 +2,7 @@
 // them, plus bad input. Skipped where the kernel cache or samples are absent.
 #include "kmod-trace/doctor/doctor.h"
 #include "kmod-trace/reader/module_file.h"
+#include "test_info_support.h"
 
 #include <gtest/gtest.h>
 
@@ -318,4 +319,22 @@ TEST(doctor_params, kstrto_rules)
 	EXPECT_EQ(parse_param_value("array of int", "1,2,x", true), -EINVAL);
 	EXPECT_EQ(parse_param_value("charp", std::string(2000, 'a'), true), -ENOSPC);
 	EXPECT_EQ(parse_param_value("ulong", "99999999999999999999", true), -ERANGE);
+}
+
+// One rule for every reader of a config: the first candidate that has a
+// CONFIG_ line, skipping missing and empty files.
+TEST(doctor_target, first_config_takes_the_first_that_reads_as_one)
+{
+	kt_test::temp_dir d;
+	ASSERT_TRUE(d.ok());
+	std::ofstream(d.file("empty")) << "# nothing here\n";
+	std::ofstream(d.file("config")) << "CONFIG_MODVERSIONS=y\nCONFIG_MODULE_DECOMPRESS=y\n";
+	std::ofstream(d.file("later")) << "CONFIG_SMP=y\n";
+	auto c = first_config({d.file("missing"), d.file("empty"), d.file("config"), d.file("later")});
+	EXPECT_TRUE(c.known);
+	EXPECT_EQ(c.source, d.file("config"));
+	EXPECT_TRUE(c.modversions);
+	EXPECT_EQ(c.values.count("CONFIG_SMP"), 0u);
+	EXPECT_FALSE(first_config({d.file("missing"), d.file("empty")}).known);
+	EXPECT_FALSE(first_config({}).known);
 }

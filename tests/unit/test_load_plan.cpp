@@ -156,13 +156,15 @@ TEST(decompress, modes)
 // The configs of the two Debian kernels (the lines that matter).
 TEST(decompress, what_the_config_says)
 {
-	const std::string deb612 = "CONFIG_MODULE_COMPRESS=y\nCONFIG_MODULE_COMPRESS_XZ=y\n"
-				   "CONFIG_MODULE_COMPRESS_ALL=y\nCONFIG_MODULE_DECOMPRESS=y\n";
-	const std::string deb61 = "CONFIG_MODULE_COMPRESS_NONE=y\n# CONFIG_MODULE_COMPRESS_XZ is not set\n";
+	const auto deb612 = parse_kernel_config("CONFIG_MODULE_COMPRESS=y\nCONFIG_MODULE_COMPRESS_XZ=y\n"
+						"CONFIG_MODULE_COMPRESS_ALL=y\nCONFIG_MODULE_DECOMPRESS=y\n",
+						"6.12");
+	const auto deb61 = parse_kernel_config("CONFIG_MODULE_COMPRESS_NONE=y\n# CONFIG_MODULE_COMPRESS_XZ is not set\n",
+					       "6.1");
 	EXPECT_EQ(kernel_decompress_refusal(deb612, "xz"), "");
 	EXPECT_EQ(kernel_decompress_refusal(deb612, "zstd"),
 		  "this kernel decompresses modules, but not zstd (CONFIG_MODULE_COMPRESS_ZSTD is not set)");
 	EXPECT_EQ(kernel_decompress_refusal(deb61, "xz"),
 		  "this kernel cannot decompress modules itself (CONFIG_MODULE_DECOMPRESS is not set)");
-	EXPECT_EQ(kernel_decompress_refusal("", "xz"), "");	// unknown: the kernel answers
+	EXPECT_EQ(kernel_decompress_refusal(kernel_config{}, "xz"), "");	// unknown: the kernel answers
 }
