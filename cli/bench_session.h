@@ -7,6 +7,7 @@
 #include "kmod-trace/trace/tracer.h"
 
 #include <csignal>
+#include <cstdint>
 #include <memory>
 
 namespace kt::cli {

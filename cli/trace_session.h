@@ -7,6 +7,7 @@
 #include "kmod-trace/trace/tracer.h"
 #include "kmod-trace/util/result.h"
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>

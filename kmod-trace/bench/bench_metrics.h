@@ -4,6 +4,7 @@
 #include "kmod-trace/trace/attempt.h"
 #include "kmod-trace/bench/bench_results.h"
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>

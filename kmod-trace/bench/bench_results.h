@@ -5,6 +5,7 @@
 
 #include "kmod-trace/util/result.h"
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>

@@ -9,6 +9,7 @@
 #include "kmod-trace/trace/attempt.h"
 #include "kmod-trace/util/result.h"
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>

@@ -10,6 +10,7 @@
 #include "kmod-trace/kernel/finding.h"
 #include "kmod-trace/kernel/target_kernel.h"
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>

@@ -4,6 +4,7 @@
 
 #include "kmod-trace/trace/attempt.h"
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <vector>

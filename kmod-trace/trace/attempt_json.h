@@ -3,6 +3,7 @@
 
 #include "kmod-trace/trace/attempt.h"
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 namespace kt {

@@ -7,6 +7,7 @@
 #include "kmod-trace/trace/probe_select.h"
 #include "kmod-trace/util/result.h"
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <sys/types.h>

@@ -4,6 +4,7 @@
 #include "kmod-trace/kernel/load_plan.h"
 #include "kmod-trace/kernel/module_insert.h"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 #include <map>
 
