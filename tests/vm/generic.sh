@@ -1,18 +1,8 @@
 #!/bin/sh
 # Runs in a guest of the generic flavour (tests/vm/vm_guest_tests.cpp):
-# its whole tree and a module with several dependencies. Framed like
-# scenarios.sh.
-run() {
-	name=$1
-	shift
-	"$@" >/tmp/kt-out 2>/tmp/kt-err
-	rc=$?
-	echo "=== BEGIN $name"
-	cat /tmp/kt-out
-	echo "=== STDERR $name"
-	cat /tmp/kt-err
-	echo "=== EXIT $name $rc"
-}
+# its whole tree and a module with several dependencies. Framed by
+# frame.sh.
+. /added/frame.sh
 R=$(uname -r)
 run uname uname -r
 run tree_count sh -c "find /lib/modules/$R/kernel -name '*.ko*' | wc -l"

@@ -71,7 +71,8 @@ guest_run boot_once(const std::string &kernel, const std::string &script, const 
 	r.kernel = kernel;
 	std::string cmd = std::string(KT_SOURCE_DIR) + "/scripts/vm-run --kernel " + shell_quote(kernel) +
 			  " --timeout 600 --add " + shell_quote(std::string(KT_SOURCE_DIR "/tests/vm/") + script) +
-			  " --add " KT_BINARY_DIR "/tests/kt-bpf-list --add " KT_SOURCE_DIR "/tests/vm/spin-pair.sh";
+			  " --add " KT_SOURCE_DIR "/tests/vm/frame.sh --add " KT_BINARY_DIR "/tests/kt-bpf-list" +
+			  " --add " KT_SOURCE_DIR "/tests/vm/spin-pair.sh";
 	for (const auto &a : args)
 		cmd += " " + shell_quote(a);
 	cmd += " -- sh /added/" + shell_quote(script);

@@ -28,7 +28,7 @@ struct guest_run {
 // Runs the guest once; extra_adds are more files for /added/.
 guest_run guest_run_boot(const std::string &kernel, const std::vector<std::string> &extra_adds);
 
-// Runs tests/vm/SCRIPT (framed like scenarios.sh) in a guest booted with
+// Runs tests/vm/SCRIPT (framed by frame.sh) in a guest booted with
 // the extra vm-run options vm_args (e.g. --smp 4).
 guest_run guest_run_script(const std::string &kernel, const std::string &script,
 			   const std::vector<std::string> &vm_args);

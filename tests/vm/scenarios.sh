@@ -1,39 +1,10 @@
 #!/bin/sh
-# Runs inside the QEMU guest (busybox sh). Each scenario's exit status,
-# stdout and stderr are framed with markers that tests/vm/vm_tests.cpp
-# parses on the host; the assertions live there.
+# Runs inside the QEMU guest (busybox sh), framed by frame.sh; the
+# assertions live in tests/vm/vm_tests.cpp.
 S=/samples
-out=/tmp/kt-out
-err=/tmp/kt-err
-
-# Whether no BPF object is left. A closed map may outlive its process by an
-# RCU grace period (7.x frees maps of tracing programs after one: seen for
-# under a second under TCG), so a leftover gets 3 s to go.
-bpf_gone() {
-	i=0
-	while [ "$(/added/kt-bpf-list | tail -n1)" != "total 0" ]; do
-		[ $i -ge 30 ] && return 1
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
-
-# After each scenario nothing of ours may stay loaded: the names of those
-# after which something did are collected for the bpf_left_after_each check.
-run() {
-	name=$1
-	shift
-	"$@" >"$out" 2>"$err"
-	rc=$?
-	if [ -x /added/kt-bpf-list ] && ! bpf_gone; then
-		echo "$name" >>/tmp/bpf-left-after
-	fi
-	echo "=== BEGIN $name"
-	cat "$out"
-	echo "=== STDERR $name"
-	cat "$err"
-	echo "=== EXIT $name $rc"
-}
+. /added/frame.sh
+# After each scenario nothing of ours may stay loaded.
+check_bpf_after=1
 
 run version kmod-trace --version
 run uname uname -r
@@ -79,10 +50,7 @@ echo nop > $T/current_tracer
 kmod-trace unload kt_heavy >/dev/null 2>&1
 
 # Concurrent loads by other processes, seen by one watcher.
-kmod-trace watch --json --duration 30 >/tmp/watch.out 2>/tmp/watch.err &
-wpid=$!
-i=0
-while ! grep -q attached /tmp/watch.err && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+watch_start 30
 # kmod's insmod (one finit_module each) for three, busybox's for
 # kt_fail_init (it retries a failed finit_module with init_module: two
 # attempts from one command); both run as comm "insmod".
@@ -98,11 +66,7 @@ wait $pids
 sleep 1
 for m in kt_hello kt_heavy kt_dep_provider; do rmmod $m; done
 sleep 1
-kill -INT $wpid
-wait $wpid
-run watch_rc echo $?
-run watch_out cat /tmp/watch.out
-run watch_err cat /tmp/watch.err
+watch_stop
 
 # One fentry attach refused (KT_ATTACH_FAIL): that function alone moves
 # to its kprobe, and the load is traced whole.
