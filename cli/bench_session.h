@@ -6,6 +6,7 @@
 #include "kmod-trace/kernel/symbol_lookup.h"
 #include "kmod-trace/trace/tracer.h"
 
+#include <boost/core/noncopyable.hpp>
 #include <csignal>
 #include <cstdint>
 #include <memory>
@@ -14,12 +15,10 @@ namespace kt::cli {
 
 // Ctrl-C (and TERM, HUP) only raise a flag: the loop stops between steps
 // and unloads what it loaded. No SA_RESTART, so a wait in poll() ends.
-class bench_signals {
+class bench_signals : boost::noncopyable {
 public:
 	bench_signals();
 	~bench_signals();
-	bench_signals(const bench_signals &) = delete;
-	bench_signals &operator=(const bench_signals &) = delete;
 	bool raised() const;
 
 private:

@@ -1,5 +1,6 @@
 #include "kmod-trace/crypto/ecdsa_key.h"
 
+#include <boost/core/noncopyable.hpp>
 #include <cstring>
 #include <string_view>
 #include <vector>
@@ -16,12 +17,10 @@ namespace kt {
 
 namespace {
 
-struct mpz {
+struct mpz : boost::noncopyable {
 	mpz_t v;
 	mpz() { mpz_init(v); }
 	~mpz() { mpz_clear(v); }
-	mpz(const mpz &) = delete;
-	mpz &operator=(const mpz &) = delete;
 };
 
 void mpz_from_bn(mpz_t out, const BIGNUM *bn)

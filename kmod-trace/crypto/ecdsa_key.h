@@ -5,6 +5,7 @@
 // Other keys (RSA, other curves) stay with OpenSSL.
 #pragma once
 
+#include <boost/core/noncopyable.hpp>
 #include <memory>
 #include <span>
 
@@ -12,13 +13,11 @@
 
 namespace kt {
 
-class ecdsa_key {
+class ecdsa_key : boost::noncopyable {
 public:
 	// nullptr when KEY is not an EC key on a curve Nettle has.
 	static std::unique_ptr<ecdsa_key> from_pkey(EVP_PKEY *key);
 	~ecdsa_key();
-	ecdsa_key(const ecdsa_key &) = delete;
-	ecdsa_key &operator=(const ecdsa_key &) = delete;
 
 	// SIG is the DER Ecdsa-Sig-Value; like OpenSSL, only its canonical
 	// DER encoding is taken. Safe from many threads at once.

@@ -4,6 +4,7 @@
 
 #include "kmod-trace/util/result.h"
 
+#include <boost/core/noncopyable.hpp>
 #include <array>
 #include <cstddef>
 #include <memory>
@@ -15,12 +16,10 @@ struct evp_md_ctx_st;
 
 namespace kt {
 
-class sha256 {
+class sha256 : boost::noncopyable {
 public:
 	sha256();
 	~sha256();
-	sha256(const sha256 &) = delete;
-	sha256 &operator=(const sha256 &) = delete;
 	void update(std::span<const unsigned char> data);
 	void update(std::string_view s);
 	// The digest; the object must not be updated afterwards.

@@ -4,6 +4,7 @@
 
 #include "kmod-trace/trace/probe_proto.h"
 
+#include <boost/core/noncopyable.hpp>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,12 +13,10 @@ struct btf;
 
 namespace kt {
 
-class kernel_probe {
+class kernel_probe : boost::noncopyable {
 public:
 	kernel_probe();
 	~kernel_probe();
-	kernel_probe(const kernel_probe &) = delete;
-	kernel_probe &operator=(const kernel_probe &) = delete;
 
 	bool has_btf() const { return btf_ != nullptr; }
 	// The function is in BTF and the kernel verifies an fentry program

@@ -1,5 +1,6 @@
 #include "kmod-trace/reader/decompress.h"
 
+#include <boost/core/noncopyable.hpp>
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -363,16 +364,13 @@ result<std::vector<unsigned char>> decompress(compression format,
 }
 
 
-struct xz_decoder::state {
+struct xz_decoder::state : boost::noncopyable {
 	// Re-initialised for every file: liblzma keeps the coder and its
 	// dictionary when the filter options are unchanged.
 	lzma_stream s = LZMA_STREAM_INIT;
 	std::unique_ptr<unsigned char[]> out;	// not zero-filled
 	std::size_t capacity = 0;
 
-	state() = default;
-	state(const state &) = delete;
-	state &operator=(const state &) = delete;
 	~state() { lzma_end(&s); }
 
 	unsigned char *reserve(std::size_t n)

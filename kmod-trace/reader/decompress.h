@@ -5,6 +5,7 @@
 
 #include "kmod-trace/util/result.h"
 
+#include <boost/core/noncopyable.hpp>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -37,12 +38,10 @@ result<std::vector<unsigned char>> decompress(compression format,
 // dictionary across files; a CRC32 check is computed with libdeflate,
 // several times faster than liblzma's own. One object per thread; the
 // image it returns stays valid until its next decode or its end.
-class xz_decoder {
+class xz_decoder : boost::noncopyable {
 public:
 	xz_decoder();
 	~xz_decoder();
-	xz_decoder(const xz_decoder &) = delete;
-	xz_decoder &operator=(const xz_decoder &) = delete;
 
 	// The image, or nothing when the bytes are not a single-stream xz
 	// file with an index, exceed `limit`, or do not decode: decompress()

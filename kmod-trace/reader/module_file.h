@@ -7,6 +7,7 @@
 #include "kmod-trace/reader/decompress.h"
 #include "kmod-trace/util/result.h"
 
+#include <boost/core/noncopyable.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -47,12 +48,10 @@ result<module_file> decode_module_bytes(std::vector<unsigned char> raw, std::str
 // allocates them once per reader, not once per module. Formats other than
 // a single-stream xz file, and every error with its message, go through
 // read_module_file(). One reader per thread.
-class module_reader {
+class module_reader : boost::noncopyable {
 public:
 	module_reader();
 	~module_reader();
-	module_reader(const module_reader &) = delete;
-	module_reader &operator=(const module_reader &) = delete;
 
 	// The decompressed image, owned by the reader: valid until its next
 	// read() or its end.

@@ -7,6 +7,7 @@
 #include "kmod-trace/trace/probe_select.h"
 #include "kmod-trace/util/result.h"
 
+#include <boost/core/noncopyable.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -22,13 +23,11 @@ struct trace_options {
 	bool resolve_calls = false;	// probe every resolve_symbol() call
 };
 
-class tracer {
+class tracer : boost::noncopyable {
 public:
 	// Probes the kernel, then opens, loads and attaches the programs.
 	static result<std::unique_ptr<tracer>> open(const trace_options &opts);
 	~tracer();
-	tracer(const tracer &) = delete;
-	tracer &operator=(const tracer &) = delete;
 
 	// Consumes ready events, waiting up to timeout_ms for the first.
 	result<int> poll(int timeout_ms);

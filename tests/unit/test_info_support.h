@@ -2,6 +2,7 @@
 // directories, running the reference tools (modinfo, readelf, modprobe).
 #pragma once
 
+#include <boost/core/noncopyable.hpp>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -132,7 +133,7 @@ inline void write_bytes(const std::string &path, const std::vector<unsigned char
 }
 
 // A private directory under $TMPDIR (mkdtemp), removed with its contents.
-class temp_dir {
+class temp_dir : boost::noncopyable {
 public:
 	temp_dir()
 	{
@@ -146,8 +147,6 @@ public:
 		if (!path_.empty())
 			fs::remove_all(path_, ec);
 	}
-	temp_dir(const temp_dir &) = delete;
-	temp_dir &operator=(const temp_dir &) = delete;
 	bool ok() const { return !path_.empty(); }
 	std::string file(const std::string &name) const { return (path_ / name).string(); }
 	const fs::path &path() const { return path_; }
