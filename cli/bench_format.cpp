@@ -78,6 +78,17 @@ std::string render_bench_table(const bench::results &r, bool color)
 			   (unsigned long long)r.memory->text, (unsigned long long)r.memory->rodata,
 			   (unsigned long long)r.memory->data, (unsigned long long)r.memory->init,
 			   r.memory->varied ? " (first cycle; later cycles differed)" : "");
+	auto names = [](const std::vector<std::string> &v) {
+		std::string t;
+		for (const auto &n : v)
+			t += (t.empty() ? "" : ", ") + escape_for_tty(n);
+		return t;
+	};
+	if (!r.module.dependencies.empty())
+		out += "dependencies: " + names(r.module.dependencies) +
+		       ", loaded before and unloaded after the module every cycle (not measured)\n";
+	if (!r.module.dependencies_kept.empty())
+		out += "already loaded, left alone: " + names(r.module.dependencies_kept) + "\n";
 	if (r.run.lost_events)
 		out += paint(color, "33", fmt("warning: %llu trace events were lost\n",
 					      (unsigned long long)r.run.lost_events));

@@ -61,6 +61,14 @@ std::vector<std::string> metric_order(const std::vector<results> &in)
 	return order;
 }
 
+std::string list_or_none(const std::vector<std::string> &v)
+{
+	std::string out;
+	for (const auto &n : v)
+		out += (out.empty() ? "" : ", ") + n;
+	return out.empty() ? "none" : out;
+}
+
 void add_warnings(comparison &c, const std::vector<results> &in)
 {
 	const results &b = in[0];
@@ -78,6 +86,12 @@ void add_warnings(comparison &c, const std::vector<results> &in)
 		if (r.module.params != b.module.params)
 			c.warnings.push_back(who + " loaded the module with other parameters (\"" +
 					     r.module.params + "\")");
+		// Not measured either way, but a dependency's init and free-init
+		// run in the same cycles (xfs needs libcrc32c on 6.x, nothing on 7.2).
+		if (r.module.dependencies != b.module.dependencies)
+			c.warnings.push_back(who + " loaded other dependencies around the module (" +
+					     list_or_none(r.module.dependencies) + "; the base " +
+					     list_or_none(b.module.dependencies) + "); they are not in the metrics");
 	}
 	for (size_t i = 0; i < in.size(); i++) {
 		if (in[i].run.lost_events)

@@ -67,6 +67,17 @@ json run_json(const run_info &r)
 	return j;
 }
 
+json module_json(const module_meta &m)
+{
+	json j = {{"name", m.name}, {"path", m.path}, {"sha256", m.sha256}, {"size", m.size}, {"params", m.params}};
+	// Only for a module loaded by name, so that other files stay as they were.
+	if (!m.dependencies.empty())
+		j["dependencies"] = m.dependencies;
+	if (!m.dependencies_kept.empty())
+		j["dependencies_kept"] = m.dependencies_kept;
+	return j;
+}
+
 } // namespace
 
 std::string to_json_text(const results &r)
@@ -76,8 +87,7 @@ std::string to_json_text(const results &r)
 	std::vector<std::pair<std::string, json>> top = {
 		{"format", format_name}, {"schema", r.schema}, {"tool", {{"name", "kmod-trace"}, {"version", r.tool_version}}},
 		{"date", r.date}, {"machine", machine_json(r.machine)},
-		{"module", {{"name", r.module.name}, {"path", r.module.path}, {"sha256", r.module.sha256},
-			    {"size", r.module.size}, {"params", r.module.params}}},
+		{"module", module_json(r.module)},
 		{"run", run_json(r.run)},
 		{"memory", r.memory ? json{{"text", r.memory->text}, {"rodata", r.memory->rodata},
 					   {"data", r.memory->data}, {"init", r.memory->init},

@@ -35,6 +35,10 @@ struct module_meta {
 	std::string sha256;	// of the file as given
 	uint64_t size = 0;	// bytes on disk
 	std::string params;
+	// Optional (a module loaded by name): the dependencies loaded before
+	// it and unloaded after it every cycle, outside the metrics, and those
+	// already loaded, left alone.
+	std::vector<std::string> dependencies, dependencies_kept;
 };
 
 struct memory_sizes {

@@ -110,15 +110,37 @@ bool flag(const json &obj, const std::string &where, const char *key)
 }
 
 // Names end up in tables, terminals and HTML: keep them plain.
-std::string name(const json &obj, const std::string &where, const char *key)
+std::string plain_name(const std::string &s, const std::string &where)
 {
-	std::string s = get_text(obj, where, key);
 	if (s.empty() || s.size() > 64)
-		fail(where + "." + key, "must be 1 to 64 characters");
+		fail(where, "must be 1 to 64 characters");
 	for (unsigned char c : s)
 		if (!(std::isalnum(c) || c == '_' || c == '-' || c == '.'))
-			fail(where + "." + key, "may hold only letters, digits, '_', '-' and '.'");
+			fail(where, "may hold only letters, digits, '_', '-' and '.'");
 	return s;
+}
+
+std::string name(const json &obj, const std::string &where, const char *key)
+{
+	return plain_name(get_text(obj, where, key), where + "." + key);
+}
+
+// An optional array of module names; absent is empty.
+std::vector<std::string> names(const json &obj, const std::string &where, const char *key)
+{
+	std::vector<std::string> out;
+	if (!obj.contains(key))
+		return out;
+	const json &a = obj.at(key);
+	if (!a.is_array() || a.size() > 256)
+		fail(where + "." + key, "not an array of at most 256 module names");
+	for (size_t i = 0; i < a.size(); i++) {
+		const std::string at = where + "." + key + "[" + std::to_string(i) + "]";
+		if (!a[i].is_string())
+			fail(at, "not a string");
+		out.push_back(plain_name(a[i].get<std::string>(), at));
+	}
+	return out;
 }
 
 std::map<std::string, std::string> string_map(const json &obj, const std::string &where, const char *key)
@@ -179,6 +201,8 @@ module_meta read_module(const json &root)
 		fail(w + ".sha256", "not 64 lower-case hex digits");
 	out.size = count(m, w, "size", UINT64_MAX);
 	out.params = get_text(m, w, "params");
+	out.dependencies = names(m, w, "dependencies");
+	out.dependencies_kept = names(m, w, "dependencies_kept");
 	return out;
 }
 

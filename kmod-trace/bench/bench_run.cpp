@@ -24,7 +24,8 @@ namespace {
 class system_loader : public cycle_loader {
 public:
 	explicit system_loader(module_loader l) : l_(std::move(l)) {}
-	result<load_outcome> load(const load_request &req) override { return l_.load(req); }
+	result<std::vector<load_step>> plan(const load_request &req) override { return l_.plan(req); }
+	result<int> insert(const load_step &step, const load_request &req) override { return l_.insert(step, req); }
 	result<void> unload(const std::string &name) override { return l_.unload(name); }
 	bool loaded(const std::string &name) override
 	{
@@ -64,10 +65,23 @@ std::string ensure_unloaded(cycle_loader &loader, const std::string &name)
 		auto r = loader.unload(name);
 		if (r || r.err().code == -ENOENT)
 			return "";
+		const int e = -r.err().code;
+		if (e != EAGAIN && e != EWOULDBLOCK && e != EBUSY)
+			break;	// only "in use" passes; anything else will not change
 		std::this_thread::sleep_for(std::chrono::milliseconds(100));
 	}
 	return loader.loaded(name) ? "; " + name + " is STILL LOADED: remove it with `kmod-trace unload " + name + "`"
 				   : "";
+}
+
+// The module, then the dependencies this run loads, last first: a
+// dependency cannot go while the module still uses it.
+std::string ensure_all_unloaded(cycle_loader &loader, const bench_module &m)
+{
+	std::string left = ensure_unloaded(loader, m.meta.name);
+	for (auto d = m.deps.rbegin(); d != m.deps.rend(); ++d)
+		left += ensure_unloaded(loader, d->name);
+	return left;
 }
 
 // One load+unload; returns an error message, or "" when the cycle worked
@@ -77,24 +91,27 @@ public:
 	cycle_runner(const bench_config &cfg, const bench_module &m, cycle_loader &loader, const bench_hooks &hooks)
 		: m_(m), loader_(loader), hooks_(hooks), t_(hooks.tracer)
 	{
-		req_.module = cfg.path;
+		req_.module = cfg.module;
 		req_.params = cfg.params;
 		req_.decompress = cfg.decompress;
 	}
 
 	std::string run(metric_accumulator *acc)
 	{
-		// Only the calls are timed: the loader's setup was done once.
+		std::vector<attempt_record> seen;
+		if (std::string err = load_deps(seen); !err.empty() || stopping())
+			return err;
+		// Only the module's own call is timed: the loader's setup was done
+		// once, and the plan before the first cycle.
 		const uint64_t t0 = monotonic_ns();
-		auto out = loader_.load(req_);
+		auto out = loader_.insert(m_.target, req_);
 		const uint64_t t1 = monotonic_ns();
 		if (!out)
 			return "cannot load: " + out.err().message;
-		std::vector<attempt_record> seen;
 		if (std::string err = collect(seen); !err.empty())
 			return err;
-		if (out->kernel_errno)
-			return refusal(out->kernel_errno, seen);
+		if (*out)
+			return refusal(m_.meta.name, *out, seen);
 		const attempt_record *load = t_ ? find_attempt(seen, "load", m_.meta.name) : nullptr;
 		if (t_ && !load)
 			return "the tracer did not see the load (" + std::to_string(t_->lost_events()) +
@@ -107,6 +124,10 @@ public:
 		const uint64_t t3 = monotonic_ns();
 		if (!un)
 			return "cannot unload: " + un.err().message;
+		for (auto d = m_.deps.rbegin(); d != m_.deps.rend(); ++d)
+			if (auto u = loader_.unload(d->name); !u)
+				return "cannot unload " + d->name + " (a dependency of " + m_.meta.name +
+				       "): " + u.err().message;
 		if (std::string err = collect(seen); !err.empty())
 			return err;
 		const attempt_record *unload = t_ ? find_attempt(seen, "unload", m_.meta.name) : nullptr;
@@ -120,6 +141,23 @@ public:
 	bool stopping() const { return hooks_.stop_requested && hooks_.stop_requested(); }
 
 private:
+	// The dependencies, in order. Traced, their attempts (free-init
+	// included) are waited for here, so that none of their work runs
+	// inside the module's measured load.
+	std::string load_deps(std::vector<attempt_record> &seen)
+	{
+		for (const auto &d : m_.deps) {
+			auto r = loader_.insert(d, req_);
+			if (!r)
+				return "cannot load " + d.name + " (a dependency of " + m_.meta.name + "): " + r.err().message;
+			if (*r) {
+				collect(seen);
+				return refusal(d.name + " (a dependency of " + m_.meta.name + ")", *r, seen);
+			}
+		}
+		return m_.deps.empty() ? "" : collect(seen);
+	}
+
 	// What the tracer saw of the last step (nothing when untraced); an
 	// error message, or "".
 	std::string collect(std::vector<attempt_record> &seen)
@@ -133,13 +171,12 @@ private:
 		return "";
 	}
 
-	std::string refusal(int err, std::vector<attempt_record> &seen)
+	std::string refusal(const std::string &who, int err, std::vector<attempt_record> &seen)
 	{
-		std::string msg = "the kernel refused " + m_.meta.name + ": " + std::strerror(-err) + " (" +
-				  errno_text(err) + ")";
+		std::string msg = "the kernel refused " + who + ": " + std::strerror(-err) + " (" + errno_text(err) + ")";
 		for (auto &a : seen)
-			if (a.op == "load") {
-				t_->explain(a, m_.license);
+			if (t_ && a.op == "load" && a.result < 0) {
+				t_->explain(a, a.module == m_.meta.name ? m_.license : "");
 				if (a.failure && !a.failure->message.empty())
 					msg += "\n  " + a.failure->message;
 				if (a.failure && !a.failure->hint.empty())
@@ -187,18 +224,28 @@ result<std::unique_ptr<cycle_loader>> open_system_loader()
 
 result<bench_module> read_bench_module(const bench_config &cfg, cycle_loader &loader)
 {
-	auto f = read_module_file(cfg.path);
+	load_request req;
+	req.module = cfg.module;
+	req.params = cfg.params;	// the plan gives them to the module, not to its dependencies
+	auto plan = loader.plan(req);
+	if (!plan)
+		return make_error(EINVAL, plan.err().message);
+	bench_module m;
+	m.target = plan->back();
+	if (m.target.builtin)
+		return make_error(EINVAL, m.target.name + " is built into the kernel: it cannot be loaded or unloaded");
+	const std::string &path = m.target.path;
+	auto f = read_module_file(path);
 	if (!f)
 		return make_error(EINVAL, f.err().message);
 	auto info = parse_module(f->image);
 	if (!info)
-		return make_error(EINVAL, cfg.path + ": " + info.err().message);
-	auto digest = sha256_file(cfg.path);
+		return make_error(EINVAL, path + ": " + info.err().message);
+	auto digest = sha256_file(path);
 	if (!digest)
 		return make_error(EINVAL, digest.err().message);
-	bench_module m;
-	m.meta.name = module_name(cfg.path, info->get("name"));
-	m.meta.path = cfg.path;
+	m.meta.name = module_name(path, info->get("name"));
+	m.meta.path = path;
 	m.meta.sha256 = *digest;
 	m.meta.size = f->file_size;
 	m.meta.params = cfg.params;
@@ -206,6 +253,17 @@ result<bench_module> read_bench_module(const bench_config &cfg, cycle_loader &lo
 	if (loader.loaded(m.meta.name))
 		return make_error(EINVAL, m.meta.name + " is already loaded; unload it first (bench never "
 							"removes a module it did not load)");
+	// As modprobe: a dependency already there (or built in) is left alone,
+	// the others are this run's to load and unload.
+	for (size_t i = 0; i + 1 < plan->size(); i++) {
+		const load_step &d = (*plan)[i];
+		if (d.loaded || loader.loaded(d.name)) {
+			m.meta.dependencies_kept.push_back(d.name);
+		} else {
+			m.deps.push_back(d);
+			m.meta.dependencies.push_back(d.name);
+		}
+	}
 	return m;
 }
 
@@ -241,7 +299,7 @@ result<results> run_bench(const bench_config &cfg, const bench_module &m, cycle_
 		if (stop || !err.empty()) {
 			if (hooks.observer)
 				hooks.observer->ended();
-			const std::string left = ensure_unloaded(loader, m.meta.name);
+			const std::string left = ensure_all_unloaded(loader, m);
 			const std::string where = "cycle " + std::to_string(i + 1) + " of " + std::to_string(total) +
 						  (i < cfg.warmup ? " (warm-up)" : "");
 			if (stop)

@@ -19,8 +19,10 @@
 namespace kt::bench {
 
 struct bench_config {
-	std::string path;		// the module file
-	std::string params;		// "a=1 b=2"
+	// A module file, or the name of a module of the running kernel's tree
+	// (loaded with its modules.dep dependencies, as modprobe does).
+	std::string module;
+	std::string params;		// "a=1 b=2", for the module (never its dependencies)
 	uint64_t cycles = 100;
 	uint64_t warmup = 5;
 	// A random pause of 0..jitter_us before each cycle, outside the
@@ -35,7 +37,10 @@ struct bench_config {
 class cycle_loader {
 public:
 	virtual ~cycle_loader() = default;
-	virtual result<load_outcome> load(const load_request &req) = 0;
+	// The modules a request loads, dependencies first (module_loader::plan).
+	virtual result<std::vector<load_step>> plan(const load_request &req) = 0;
+	// Loads one step's file; the value is 0 or the kernel's -errno.
+	virtual result<int> insert(const load_step &step, const load_request &req) = 0;
 	// The kernel's refusal is an error whose code is its -errno.
 	virtual result<void> unload(const std::string &name) = 0;
 	// The kernel lists the module (/sys/module/NAME).
@@ -74,14 +79,20 @@ struct bench_hooks {
 	std::function<bool()> stop_requested;	// asked between steps (Ctrl-C)
 };
 
-// The module as bench needs it, read from its file.
+// The module as bench needs it, read from its file, and its plan.
 struct bench_module {
 	module_meta meta;
 	std::string license;
+	load_step target;
+	// Loaded before the module and unloaded after it (last first) in
+	// every cycle; their attempts are not measured (meta.dependencies).
+	std::vector<load_step> deps;
 };
 
-// Reads the module file; -EINVAL when it is unreadable or already loaded
-// (bench never removes a module it did not load).
+// Plans the load (a name: its dependencies from modules.dep) and reads
+// the module file. -EINVAL when the module is unknown, unreadable, built
+// in or already loaded (bench never removes a module it did not load); a
+// dependency already loaded is left alone, and is not unloaded.
 result<bench_module> read_bench_module(const bench_config &cfg, cycle_loader &loader);
 
 // Runs the benchmark. On any failure, or a stop, the module is unloaded

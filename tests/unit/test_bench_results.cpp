@@ -68,6 +68,24 @@ TEST(bench_results, round_trip)
 	EXPECT_EQ(j["schema"], schema_version);
 }
 
+TEST(bench_results, dependencies_round_trip_and_stay_optional)
+{
+	results a = sample_results();
+	EXPECT_EQ(to_json_text(a).find("dependencies"), std::string::npos);	// files without them stay as they were
+	a.module.dependencies = {"libcrc32c"};
+	a.module.dependencies_kept = {"dm_mod", "xor"};
+	auto b = parse_results(to_json_text(a));
+	ASSERT_TRUE(b.ok()) << b.err().message;
+	EXPECT_EQ(b->module.dependencies, (std::vector<std::string>{"libcrc32c"}));
+	EXPECT_EQ(b->module.dependencies_kept, (std::vector<std::string>{"dm_mod", "xor"}));
+	EXPECT_EQ(error_of(with([](auto &j) { j["module"]["dependencies"] = "libcrc32c"; })),
+		  "module.dependencies: not an array of at most 256 module names");
+	EXPECT_EQ(error_of(with([](auto &j) { j["module"]["dependencies"] = {"ok", 3}; })),
+		  "module.dependencies[1]: not a string");
+	EXPECT_EQ(error_of(with([](auto &j) { j["module"]["dependencies_kept"] = {"<b>"}; })),
+		  "module.dependencies_kept[0]: may hold only letters, digits, '_', '-' and '.'");
+}
+
 TEST(bench_results, recorded_fixtures_read)
 {
 	for (const char *f : {"kt_hello-6.1.json", "kt_hello-6.12.json", "kt_heavy-6.1.json", "kt_heavy-6.12.json"}) {

@@ -152,6 +152,24 @@ TEST(compare, mismatches_are_refused_or_warned)
 	EXPECT_NE(w->warnings[0].find("ran on kvm, the base on tcg"), std::string::npos);
 }
 
+TEST(compare, other_dependencies_are_warned_about)
+{
+	auto base = load("kt_hello-6.1.json"), other = load("kt_hello-6.12.json");
+	base.module.dependencies = {"libcrc32c"};
+	auto w = compare_results({base, other}, {}, {});
+	ASSERT_TRUE(w.ok());
+	bool found = false;
+	for (const auto &x : w->warnings)
+		found |= x == other.machine.kernel_release + " loaded other dependencies around the module "
+							     "(none; the base libcrc32c); they are not in the metrics";
+	EXPECT_TRUE(found);
+	other.module.dependencies = {"libcrc32c"};
+	auto same = compare_results({base, other}, {}, {});
+	ASSERT_TRUE(same.ok());
+	for (const auto &x : same->warnings)
+		EXPECT_EQ(x.find("dependencies"), std::string::npos) << x;
+}
+
 TEST(compare, cli_exit_status_follows_the_verdict)
 {
 	auto run = [](const std::string &args) {
