@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/doctor_matrix.h"
 #include "cli/options.h"
+#include "kmod-trace/doctor/doctor_json.h"
 #include "kmod-trace/doctor/doctor_targets.h"
 
 #include <gtest/gtest.h>
@@ -202,6 +203,36 @@ TEST(doctor_targets, each_sample_loads_only_on_its_own_kernel_and_is_read_once)
 			EXPECT_EQ(reports[j].err, i == j ? 0 : -ENOEXEC);
 		}
 	}
+}
+
+TEST(doctor_targets, a_module_is_parsed_and_its_signature_verified_once_for_all_targets)
+{
+	auto trees = cached_trees();
+	if (trees.size() < 2)
+		GTEST_SKIP() << "needs two cached kernels with samples";
+	auto loaded = load_all(trees);
+	// The first tree again, loaded on its own: the same key in another
+	// target object, so the memo must go by the key, not the object.
+	loaded.push_back(std::move(load_all({trees[0]}).front()));
+	ASSERT_TRUE(loaded.back().keys) << "the image of " << trees[0].release << " gives no keys";
+	std::string in_tree;
+	for (auto &e : fs::recursive_directory_iterator(trees[0].dir + "/kernel/lib"))
+		if (e.path().filename().string().starts_with("crc-itu-t.ko"))
+			in_tree = e.path().string();
+	ASSERT_FALSE(in_tree.empty());
+	module_reader reader;
+	auto image = reader.read(in_tree);
+	ASSERT_TRUE(image) << image.err().message;
+	module_facts facts(*image);
+	for (std::size_t j = 0; j < loaded.size(); j++) {
+		auto shared = diagnose_module(facts, in_tree, loaded[j], {});
+		auto alone = diagnose_image(*image, in_tree, loaded[j], {});
+		EXPECT_EQ(doctor_json_line(shared, loaded[j]), doctor_json_line(alone, loaded[j]));
+		EXPECT_EQ(shared.loadable(), j == 0 || j + 1 == loaded.size()) << trees[0].release << " module on "
+										<< loaded[j].release;
+	}
+	EXPECT_EQ(facts.elf_parses(), 1u);
+	EXPECT_EQ(facts.key_operations(), 1u);	// its own key, in two targets
 }
 
 TEST(doctor_targets, a_run_reads_each_file_once_for_all_targets)
