@@ -8,10 +8,14 @@
 #include "cli/output.h"
 
 #include "kmod-trace/doctor/doctor_targets.h"
+#include "kmod-trace/kernel/kernel_deb.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
+#include <thread>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -31,7 +35,11 @@ const char *doctor_examples =
 	"  kmod-trace doctor --all-kernels ./my_driver.ko; echo \"exit $?\"\n"
 	"  kmod-trace doctor --kernel-dir /srv/a/lib/modules/6.1.0-57-cloud-amd64 \\\n"
 	"      --kernel-dir /srv/b/lib/modules/6.12.118+deb12-cloud-amd64 \\\n"
-	"      --symvers 6.1.0-57-cloud-amd64=/srv/a/Module.symvers ./my_driver.ko\n\n"
+	"      --symvers 6.1.0-57-cloud-amd64=/srv/a/Module.symvers ./my_driver.ko\n"
+	"  kmod-trace doctor --kernel-deb linux-image-6.12.118+deb12-amd64-unsigned_6.12.118-1~deb12u1_amd64.deb \\\n"
+	"      --headers-deb linux-headers-6.12.118+deb12-amd64_6.12.118-1~deb12u1_amd64.deb ./my_driver.ko\n"
+	"  kmod-trace doctor --kernel-deb linux-modules-7.2.13+deb14-cloud-amd64_7.2.13-1_amd64.deb \\\n"
+	"      --kernel-deb linux-binary-7.2.13+deb14-cloud-amd64_7.2.13-1_amd64.deb ./my_driver.ko\n\n"
 	"Verdicts: loadable, invalid-elf, signature-rejected, vermagic-mismatch, layout-mismatch,\n"
 	"symbol-version-mismatch, unknown-symbol, gpl-only-symbol, namespace-not-imported,\n"
 	"invalid-parameter, already-loaded, modules-disabled, lockdown.\n\n"
@@ -48,7 +56,8 @@ const command_spec doctor_spec{
 	"Usage: kmod-trace doctor [OPTIONS] MODULE|DIR... [PARAM=VALUE...]\n\n"
 	"Predict whether the target kernel will load each module, and why not. The\n"
 	"target is the running kernel, or the module trees given with --kernel-dir\n"
-	"(repeatable) and --all-kernels.\n\nOptions",
+	"(repeatable), --all-kernels and --kernel-deb (Debian kernel packages, unpacked\n"
+	"once into $XDG_CACHE_HOME/kmod-trace/debs or ~/.cache/kmod-trace/debs).\n\nOptions",
 	doctor_examples};
 
 // Splits MODULE|DIR... [PARAM=VALUE...]: from the first argument that has a
@@ -109,11 +118,12 @@ int split_symvers(const std::vector<std::string> &given, target_options &topt)
 	return EXIT_OK;
 }
 
-// The trees to check: each --kernel-dir, then with --all-kernels every
-// module tree of /lib/modules; each directory once.
-std::vector<std::string> target_dirs(const options &opt)
+// The trees to check: each --kernel-dir, each --kernel-deb release, then
+// with --all-kernels every module tree of /lib/modules; each directory once.
+std::vector<std::string> target_dirs(const options &opt, const std::vector<std::string> &deb_dirs)
 {
 	std::vector<std::string> dirs = opt.kernel_dirs;
+	dirs.insert(dirs.end(), deb_dirs.begin(), deb_dirs.end());
 	if (opt.all_kernels)
 		for (auto &d : module_trees_in("/lib/modules"))
 			dirs.push_back(std::move(d));
@@ -149,28 +159,54 @@ void note(const std::string &what)
 	std::fprintf(stderr, "kmod-trace doctor: note: %s\n", escape_for_tty(what).c_str());
 }
 
+// Each tree that is a module tree loaded as a target, by up to JOBS
+// threads: a target costs a decompressed kernel image and a parsed
+// Module.symvers (0.6 s of CPU for a generic 6.1), so several are loaded
+// side by side. Empty where DIRS[i] is not a module tree.
+std::vector<std::optional<result<target_kernel>>> load_targets(const std::vector<std::string> &dirs,
+							       const target_options &topt, unsigned jobs)
+{
+	std::vector<std::optional<result<target_kernel>>> out(dirs.size());
+	std::atomic<std::size_t> next{0};
+	auto work = [&] {
+		for (std::size_t i; (i = next.fetch_add(1)) < dirs.size();) {
+			if (!is_module_tree(dirs[i]))
+				continue;
+			target_options o = topt;
+			o.kernel_dir = dirs[i];
+			out[i].emplace(load_target(o));
+		}
+	};
+	if (jobs == 0)
+		jobs = std::max(1u, std::thread::hardware_concurrency());
+	std::vector<std::jthread> pool;	// joined on every way out
+	for (std::size_t k = 1; k < std::min<std::size_t>(jobs, dirs.size()); k++)
+		pool.emplace_back(work);
+	work();
+	return out;
+}
+
 // Every module against every target: a matrix (text) or a line per cell
 // (JSON). A directory that cannot be a target gets a note, and the others
 // are still checked; exit 1 then, as for a cell that is not loadable.
-int doctor_many(const options &opt, target_options topt, const std::vector<std::string> &paths,
-		const std::vector<std::string> &params, const doctor_print_options &o)
+int doctor_many(const options &opt, const std::vector<std::string> &deb_dirs, const target_options &topt,
+		const std::vector<std::string> &paths, const std::vector<std::string> &params,
+		const doctor_print_options &o)
 {
 	std::vector<target_kernel> loaded;
 	bool skipped = false;
-	for (const auto &dir : target_dirs(opt)) {
-		if (!is_module_tree(dir)) {
-			note(dir + ": not a module tree (no kernel/ directory, no modules.dep); not checked");
+	const auto dirs = target_dirs(opt, deb_dirs);
+	auto results = load_targets(dirs, topt, opt.jobs);
+	for (std::size_t i = 0; i < dirs.size(); i++) {
+		if (!results[i]) {
+			note(dirs[i] + ": not a module tree (no kernel/ directory, no modules.dep); not checked");
 			skipped = true;
-			continue;
-		}
-		topt.kernel_dir = dir;
-		auto t = load_target(topt);
-		if (!t) {
-			note(dir + ": " + t.err().message + "; not checked");
+		} else if (!*results[i]) {
+			note(dirs[i] + ": " + results[i]->err().message + "; not checked");
 			skipped = true;
-			continue;
+		} else {
+			loaded.push_back(std::move(results[i]->value()));
 		}
-		loaded.push_back(std::move(*t));
 	}
 	if (loaded.empty()) {
 		print_error("doctor", "no kernel to check against");
@@ -192,9 +228,45 @@ int doctor_many(const options &opt, target_options topt, const std::vector<std::
 		for (std::size_t i = 0; i < m.cells.size(); i++)
 			m.cells[i][j] = std::move(column[i]);
 	}
-	const std::string out = o.json ? matrix_json(m, targets) : matrix_text(m, targets, o);
-	std::fwrite(out.data(), 1, out.size(), stdout);
+	if (o.json) {
+		for (const auto &s : matrix_json_slices(m, targets, opt.jobs))
+			std::fwrite(s.data(), 1, s.size(), stdout);
+	} else {
+		const std::string out = matrix_text(m, targets, o);
+		std::fwrite(out.data(), 1, out.size(), stdout);
+	}
 	return all_loadable(m) && !skipped ? EXIT_OK : EXIT_FAILED;
+}
+
+// --kernel-deb and --headers-deb: each release's packages unpacked into
+// the cache (or found there), one module tree each in DIRS.
+int unpack_debs(const options &opt, std::vector<std::string> &dirs)
+{
+	if (opt.kernel_debs.empty()) {
+		if (opt.headers_debs.empty())
+			return EXIT_OK;
+		print_error("doctor", "--headers-deb needs the kernel's package too (--kernel-deb)");
+		return EXIT_USAGE;
+	}
+	auto cache = default_deb_cache();
+	if (!cache) {
+		print_error("doctor", cache.err());
+		return EXIT_USAGE;
+	}
+	auto targets = unpack_kernel_debs(opt.kernel_debs, opt.headers_debs, *cache);
+	if (!targets) {
+		print_error("doctor", targets.err());
+		return EXIT_USAGE;
+	}
+	for (const auto &t : *targets) {
+		if (!t.reused)
+			note("unpacked " + std::to_string(t.debs.size()) + " package(s) of " + t.release +
+			     " into " + t.root);
+		for (const auto &m : t.missing)
+			note(t.release + ": no " + m + " among the packages given");
+		dirs.push_back(t.kernel_dir);
+	}
+	return EXIT_OK;
 }
 
 } // namespace
@@ -215,16 +287,21 @@ int cmd_doctor(const args_t &args)
 		return rc;
 	doctor_print_options o{opt.json, want_color(opt.color, STDOUT_FILENO), opt.verbose, opt.quiet,
 			       opt.jobs};
-	if (opt.kernel_dirs.size() > 1 || opt.all_kernels) {
+	std::vector<std::string> deb_dirs;
+	if (int rc = unpack_debs(opt, deb_dirs); rc != EXIT_OK)
+		return rc;
+	if (opt.kernel_dirs.size() + deb_dirs.size() > 1 || opt.all_kernels) {
 		if (!topt.symvers.empty()) {
 			print_error("doctor", "--symvers FILE is for one target; give RELEASE=FILE "
 					      "for each kernel");
 			return EXIT_USAGE;
 		}
-		return doctor_many(opt, topt, paths, params, o);
+		return doctor_many(opt, deb_dirs, topt, paths, params, o);
 	}
 	if (!opt.kernel_dirs.empty())
 		topt.kernel_dir = opt.kernel_dirs.front();
+	else if (!deb_dirs.empty())
+		topt.kernel_dir = deb_dirs.front();
 	auto target = load_target(topt);
 	if (!target) {
 		print_error("doctor", target.err());

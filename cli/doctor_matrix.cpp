@@ -1,10 +1,13 @@
 #include "cli/doctor_matrix.h"
 
+#include "cli/doctor_print.h"
 #include "cli/output.h"
 #include "kmod-trace/doctor/doctor_json.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
+#include <thread>
 
 namespace kt::cli {
 
@@ -42,17 +45,8 @@ std::string summary(const doctor_matrix &m, std::size_t n_targets)
 	for (const auto &row : m.cells)
 		for (const auto &r : row)
 			by[r.verdict]++;
-	std::string line = "summary: " + std::to_string(m.cells.size()) + " modules x " +
-			   std::to_string(n_targets) + " kernels:";
-	bool first = true;
-	for (const auto &code : verdict_codes()) {
-		auto it = by.find(code);
-		if (it == by.end())
-			continue;
-		line += std::string(first ? " " : ", ") + std::to_string(it->second) + " " + code;
-		first = false;
-	}
-	return line + "\n";
+	return "summary: " + std::to_string(m.cells.size()) + " modules x " + std::to_string(n_targets) +
+	       " kernels:" + verdict_counts(by) + "\n";
 }
 
 } // namespace
@@ -88,14 +82,51 @@ std::string matrix_text(const doctor_matrix &m, const std::vector<const target_k
 	return out + "\n" + summary(m, targets.size());
 }
 
-std::string matrix_json(const doctor_matrix &m, const std::vector<const target_kernel *> &targets)
+namespace {
+
+std::string json_rows(const doctor_matrix &m, const std::vector<const target_kernel *> &targets,
+		      std::size_t begin, std::size_t end)
 {
 	std::string out;
-	for (const auto &row : m.cells)
-		for (std::size_t j = 0; j < row.size() && j < targets.size(); j++) {
-			out += doctor_json_line(row[j], *targets[j]);
+	for (std::size_t i = begin; i < end; i++)
+		for (std::size_t j = 0; j < m.cells[i].size() && j < targets.size(); j++) {
+			out += doctor_json_line(m.cells[i][j], *targets[j]);
 			out += '\n';
 		}
+	return out;
+}
+
+} // namespace
+
+std::vector<std::string> matrix_json_slices(const doctor_matrix &m,
+					    const std::vector<const target_kernel *> &targets, unsigned jobs)
+{
+	// A tree against several kernels makes tens of megabytes of JSON:
+	// formatted on every core, and written slice by slice rather than
+	// joined (which would hold it twice).
+	const std::size_t n = m.cells.size();
+	if (jobs == 0)
+		jobs = std::max(1u, std::thread::hardware_concurrency());
+	const std::size_t parts = std::clamp<std::size_t>(std::size_t(jobs) * 4, 1, n / 64 + 1);
+	std::vector<std::string> text(parts);
+	std::atomic<std::size_t> next{0};
+	auto work = [&] {
+		for (std::size_t p; (p = next.fetch_add(1)) < parts;)
+			text[p] = json_rows(m, targets, p * n / parts, (p + 1) * n / parts);
+	};
+	std::vector<std::jthread> pool;	// joined on every way out
+	for (unsigned k = 1; k < std::min<std::size_t>(jobs, parts); k++)
+		pool.emplace_back(work);
+	work();
+	return text;
+}
+
+std::string matrix_json(const doctor_matrix &m, const std::vector<const target_kernel *> &targets,
+			unsigned jobs)
+{
+	std::string out;
+	for (const auto &s : matrix_json_slices(m, targets, jobs))
+		out += s;
 	return out;
 }
 

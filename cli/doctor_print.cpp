@@ -125,6 +125,17 @@ void print_reports(const std::vector<doctor_report> &reports, const target_kerne
 	}
 }
 
+std::string verdict_counts(const std::map<std::string, std::size_t> &by)
+{
+	std::string text;
+	for (const auto &code : verdict_codes()) {
+		auto it = by.find(code);
+		if (it != by.end())
+			text += std::string(text.empty() ? " " : ", ") + std::to_string(it->second) + " " + code;
+	}
+	return text;
+}
+
 void print_summary(const std::vector<doctor_report> &reports, const doctor_print_options &o)
 {
 	if (o.json || reports.size() < 2)
@@ -132,16 +143,7 @@ void print_summary(const std::vector<doctor_report> &reports, const doctor_print
 	std::map<std::string, std::size_t> by;
 	for (const auto &r : reports)
 		by[r.verdict]++;
-	std::string line = "summary: " + std::to_string(reports.size()) + " modules:";
-	bool first = true;
-	for (const auto &code : verdict_codes()) {
-		auto it = by.find(code);
-		if (it == by.end())
-			continue;
-		line += std::string(first ? " " : ", ") + std::to_string(it->second) + " " + code;
-		first = false;
-	}
-	std::printf("%s\n", line.c_str());
+	std::printf("summary: %zu modules:%s\n", reports.size(), verdict_counts(by).c_str());
 }
 
 } // namespace kt::cli

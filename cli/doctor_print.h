@@ -3,6 +3,8 @@
 
 #include "kmod-trace/doctor/doctor.h"
 
+#include <cstddef>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,8 @@ std::string report_text(const doctor_report &r, const target_kernel &t,
 			const doctor_print_options &o);
 void print_reports(const std::vector<doctor_report> &reports, const target_kernel &t,
 		   const doctor_print_options &o);
+// " A loadable, B unknown-symbol, ...": the counts in verdict_codes() order.
+std::string verdict_counts(const std::map<std::string, std::size_t> &by);
 // "summary: N modules: A loadable, B unknown-symbol, ..." (text, several modules).
 void print_summary(const std::vector<doctor_report> &reports, const doctor_print_options &o);
 

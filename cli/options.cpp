@@ -87,6 +87,14 @@ const option_spec table[] = {
 	 repeatable<&options::kernel_dirs>},
 	{"all-kernels", doctor, "also target every module tree in /lib/modules",
 	 flag<&options::all_kernels>},
+	{"kernel-deb", doctor,
+	 "offline target from a Debian kernel package (linux-image-R; on Debian 14 also "
+	 "linux-modules-R, linux-binary-R), unpacked once into $XDG_CACHE_HOME/kmod-trace/debs; "
+	 "repeatable, packages of one release make one target",
+	 repeatable<&options::kernel_debs>},
+	{"headers-deb", doctor,
+	 "the linux-headers-R package of a --kernel-deb release (its Module.symvers); repeatable",
+	 repeatable<&options::headers_debs>},
 	{"symvers", doctor,
 	 "the target kernel's Module.symvers (one target), or RELEASE=PATH for the target of "
 	 "that release; repeatable (default: DIR/build/Module.symvers, then "

@@ -49,6 +49,8 @@ struct options {
 	std::vector<std::string> kernel_dirs;	// repeatable: one target each
 	std::vector<std::string> symvers;	// FILE (one target) or RELEASE=PATH, repeatable
 	bool all_kernels = false;
+	std::vector<std::string> kernel_debs;	// kernel packages, grouped by release
+	std::vector<std::string> headers_debs;	// their linux-headers-R packages
 	bool sig_enforce = false;
 	std::string lockdown;
 	std::vector<std::string> trusted_certs;

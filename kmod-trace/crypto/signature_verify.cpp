@@ -115,20 +115,66 @@ const trusted_cert *named_signer(const trusted_keys &keys, CMS_SignerInfo *si)
 	return keyid ? keys.by_key_id(keyid) : keys.by_issuer_serial(issuer, serial);
 }
 
+// A public-key outcome kept for one signer and one key, the key named by
+// its DER: another kernel that trusts the same key gets the same answer.
+struct key_outcome {
+	std::size_t signer;
+	std::vector<unsigned char> der;
+	bool ok;
+};
+
+} // namespace
+
+struct pkcs7_signature::state {
+	bytes content;
+	cms_ptr cms;
+	std::vector<signer> signers;
+	signature_check message;	// the parse and the message checks
+	bool digested = false;
+	signature_check digest;		// -ENOPKG when a digest cannot be computed
+	x509_stack_ptr carried;
+	bool carried_read = false;
+	std::vector<signed char> own_ok;	// per signer: -1 not yet checked
+	std::vector<key_outcome> by_key;	// the signature with a trusted key
+	std::vector<key_outcome> issued;	// the carried certificate by a trusted key
+	std::size_t key_ops = 0;
+
+	// A remembered outcome, or the one CHECK gives now (then remembered).
+	template <typename F>
+	bool remembered(std::vector<key_outcome> &memo, std::size_t i, const trusted_cert &t, F check)
+	{
+		for (const auto &m : memo)
+			if (m.signer == i && !t.der.empty() && m.der == t.der)
+				return m.ok;
+		key_ops++;
+		const bool ok = check();
+		if (!t.der.empty())
+			memo.push_back({i, t.der, ok});
+		return ok;
+	}
+	signature_check trust_one(const trusted_keys &keys, std::size_t i);
+	bool prepare_keyed();
+};
+
 // pkcs7_validate_trust_one() for one signer: its key among the trusted
 // ones, directly or through a certificate the message carries.
-signature_check trust_one(const trusted_keys &keys, const signer &s, STACK_OF(X509) *carried)
+signature_check pkcs7_signature::state::trust_one(const trusted_keys &keys, std::size_t i)
 {
+	const signer &s = signers[i];
 	X509 *own = nullptr;
-	for (int i = 0; carried && i < sk_X509_num(carried); i++)
-		if (CMS_SignerInfo_cert_cmp(s.si, sk_X509_value(carried, i)) == 0)
-			own = sk_X509_value(carried, i);
+	for (int k = 0; carried && k < sk_X509_num(carried.get()); k++)
+		if (CMS_SignerInfo_cert_cmp(s.si, sk_X509_value(carried.get(), k)) == 0)
+			own = sk_X509_value(carried.get(), k);
 	// pkcs7_verify_one(): a carried signer certificate must verify the
 	// signature itself, trusted or not.
-	if (own && !verify_digest(X509_get0_pubkey(own), s))
+	if (own && own_ok[i] < 0) {
+		key_ops++;
+		own_ok[i] = verify_digest(X509_get0_pubkey(own), s) ? 1 : 0;
+	}
+	if (own && own_ok[i] == 0)
 		return fail(-EKEYREJECTED, "the signature does not verify with the certificate it carries");
 	if (const trusted_cert *t = named_signer(keys, s.si)) {
-		if (!verify_digest(t->key, s, t->ecdsa.get()))
+		if (!remembered(by_key, i, *t, [&] { return verify_digest(t->key, s, t->ecdsa.get()); }))
 			return fail(-EKEYREJECTED, "the signature does not match the module's contents "
 						   "with the trusted key '" + t->name + "'", t->name);
 		return {0, true, "", t->name};
@@ -137,8 +183,11 @@ signature_check trust_one(const trusted_keys &keys, const signer &s, STACK_OF(X5
 		return fail(-ENOKEY, "module with unavailable key");
 	for (const auto &t : keys.certs())	// the carried certificate's issuer
 		if (X509_check_issued(t.cert.get(), own) == X509_V_OK) {
-			bool ok = X509_verify(own, t.key) == 1;
-			ERR_clear_error();
+			bool ok = remembered(issued, i, t, [&] {
+				bool v = X509_verify(own, t.key) == 1;
+				ERR_clear_error();
+				return v;
+			});
 			if (!ok)
 				return fail(-EKEYREJECTED, "the carried certificate does not verify with '" +
 								   t.name + "'", t.name);
@@ -147,39 +196,68 @@ signature_check trust_one(const trusted_keys &keys, const signer &s, STACK_OF(X5
 	return fail(-ENOKEY, "module with unavailable key");
 }
 
-} // namespace
-
-signature_check verify_module_pkcs7(bytes content, bytes pkcs7, const trusted_keys *keys)
+// What every check with keys needs first, once: each signer's digest of
+// the content and the certificates the message carries.
+bool pkcs7_signature::state::prepare_keyed()
 {
-	const unsigned char *p = pkcs7.data();
-	cms_ptr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(pkcs7.size())));
-	ERR_clear_error();
-	if (!cms)
-		return fail(-EBADMSG, "the PKCS#7 signature cannot be parsed");
-	std::vector<signer> signers;
-	if (auto c = check_message(cms.get(), signers); c.err)
-		return c;
-	if (!keys)
-		return {};
-	for (auto &s : signers) {
-		unsigned int n = 0;
-		s.digest.resize(EVP_MAX_MD_SIZE);
-		if (EVP_Digest(content.data(), content.size(), s.digest.data(), &n, s.md, nullptr) != 1)
-			return fail(-ENOPKG, "the digest cannot be computed");
-		s.digest.resize(n);
+	if (!digested) {
+		digested = true;
+		for (auto &s : signers) {
+			unsigned int n = 0;
+			s.digest.resize(EVP_MAX_MD_SIZE);
+			if (EVP_Digest(content.data(), content.size(), s.digest.data(), &n, s.md, nullptr) != 1) {
+				digest = fail(-ENOPKG, "the digest cannot be computed");
+				return false;
+			}
+			s.digest.resize(n);
+		}
+		carried.reset(CMS_get1_certs(cms.get()));
+		own_ok.assign(signers.size(), -1);
 	}
-	x509_stack_ptr carried(CMS_get1_certs(cms.get()));
+	return digest.err == 0;
+}
+
+pkcs7_signature::pkcs7_signature(bytes content, bytes pkcs7) : s_(std::make_unique<state>())
+{
+	s_->content = content;
+	const unsigned char *p = pkcs7.data();
+	s_->cms.reset(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(pkcs7.size())));
+	ERR_clear_error();
+	if (!s_->cms)
+		s_->message = fail(-EBADMSG, "the PKCS#7 signature cannot be parsed");
+	else
+		s_->message = check_message(s_->cms.get(), s_->signers);
+}
+
+pkcs7_signature::~pkcs7_signature() = default;
+
+std::size_t pkcs7_signature::key_operations() const
+{
+	return s_->key_ops;
+}
+
+signature_check pkcs7_signature::check(const trusted_keys *keys)
+{
+	if (s_->message.err || !keys)
+		return s_->message;
+	if (!s_->prepare_keyed())
+		return s_->digest;
 	// pkcs7_validate_trust(): -ENOKEY and -ENOPKG let the next signer try;
 	// any other error ends it.
 	signature_check out = fail(-ENOKEY, "module with unavailable key");
-	for (const auto &s : signers) {
-		signature_check one = trust_one(*keys, s, carried.get());
+	for (std::size_t i = 0; i < s_->signers.size(); i++) {
+		signature_check one = s_->trust_one(*keys, i);
 		if (one.err != -ENOKEY && one.err != -ENOPKG && one.err != 0)
 			return one;
 		if (one.err == 0)
 			out = one;
 	}
 	return out;
+}
+
+signature_check verify_module_pkcs7(bytes content, bytes pkcs7, const trusted_keys *keys)
+{
+	return pkcs7_signature(content, pkcs7).check(keys);
 }
 
 } // namespace kt

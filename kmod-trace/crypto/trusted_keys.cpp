@@ -96,6 +96,11 @@ result<void> trusted_keys::add(x509_ptr cert, const std::string &from)
 	c.key = key;
 	c.ecdsa = ecdsa_key::from_pkey(key);
 	c.from = from;
+	if (int n = i2d_X509(cert.get(), nullptr); n > 0) {
+		c.der.resize(static_cast<std::size_t>(n));
+		unsigned char *p = c.der.data();
+		i2d_X509(cert.get(), &p);
+	}
 	c.cert = std::move(cert);
 	certs_.push_back(std::move(c));
 	return {};

@@ -25,6 +25,9 @@ struct trusted_cert {
 	// identifier, or the serial number when there is none (lower-case hex).
 	std::string id_hex;
 	std::string from;		// the file it came from
+	// Its DER: what says that two kernels trust the same key, so that a
+	// signature checked with it for one is not checked again for another.
+	std::vector<unsigned char> der;
 };
 
 class trusted_keys {

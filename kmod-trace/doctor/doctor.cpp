@@ -97,8 +97,41 @@ bool refused_by_policy(const target_kernel &target, doctor_report &report)
 
 } // namespace
 
+const result<module_signature_info> &module_facts::signature()
+{
+	if (!sig_)
+		sig_.emplace(read_module_signature(image_));
+	return *sig_;
+}
+
+const result<module_info> &module_facts::elf()
+{
+	if (!elf_) {
+		elf_parses_++;
+		elf_.emplace(parse_module(image_));
+	}
+	return *elf_;
+}
+
+signature_check module_facts::check_pkcs7(const trusted_keys *keys)
+{
+	if (!pkcs7_) {
+		const auto &sig = signature().value();
+		pkcs7_ = std::make_unique<pkcs7_signature>(image_.first(sig.module_size),
+							   image_.subspan(sig.blob_offset, sig.blob_size));
+	}
+	return pkcs7_->check(keys);
+}
+
 doctor_report diagnose_image(std::span<const unsigned char> image, const std::string &path,
 			     const target_kernel &target, const std::vector<std::string> &params)
+{
+	module_facts module(image);
+	return diagnose_module(module, path, target, params);
+}
+
+doctor_report diagnose_module(module_facts &module, const std::string &path,
+			      const target_kernel &target, const std::vector<std::string> &params)
 {
 	doctor_report report;
 	report.path = path;
@@ -114,10 +147,11 @@ doctor_report diagnose_image(std::span<const unsigned char> image, const std::st
 	};
 	// init_module() refuses an image shorter than an ELF header before it
 	// looks at the signature.
+	const auto image = module.image();
 	if (image.size() < sizeof(Elf64_Ehdr))
 		return invalid("too short for an ELF header (" + std::to_string(image.size()) +
 			       " bytes)");
-	auto sig = read_module_signature(image);
+	const auto &sig = module.signature();
 	if (!sig) {
 		report.verdict = "signature-rejected";
 		report.err = sig.err().code;
@@ -127,9 +161,9 @@ doctor_report diagnose_image(std::span<const unsigned char> image, const std::st
 		return report;
 	}
 	detail::signature_state sig_state;
-	if (!detail::check_signature(image, *sig, target, report, sig_state))
+	if (!detail::check_signature(module, *sig, target, report, sig_state))
 		return report;
-	auto info = parse_module(image);
+	const auto &info = module.elf();
 	if (!info)
 		return invalid(info.err().message);
 	report.name = module_name(path, info->get("name"));

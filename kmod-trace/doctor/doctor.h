@@ -4,6 +4,7 @@
 // tracer's failure explanation uses.
 #pragma once
 
+#include "kmod-trace/crypto/signature_verify.h"
 #include "kmod-trace/reader/elf_module.h"
 #include "kmod-trace/reader/module_file.h"
 #include "kmod-trace/reader/module_signature.h"
@@ -11,6 +12,8 @@
 #include "kmod-trace/kernel/target_kernel.h"
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -29,6 +32,32 @@ struct doctor_report {
 	bool loadable() const { return verdict == "loadable"; }
 };
 
+// What a module's bytes say whatever the kernel: its signature block, its
+// PKCS#7 message and its ELF, each worked out on first use and then kept,
+// so that judging one file against several targets does each once (the
+// image must outlive it; one thread at a time).
+class module_facts {
+public:
+	explicit module_facts(std::span<const unsigned char> image) : image_(image) {}
+	std::span<const unsigned char> image() const { return image_; }
+	const result<module_signature_info> &signature();
+	const result<module_info> &elf();
+	// verify_module_pkcs7() of the signature against KEYS; the signature
+	// must be PKCS#7.
+	signature_check check_pkcs7(const trusted_keys *keys);
+	// How many times the ELF was parsed and public-key operations run
+	// (for the tests: once each however many targets).
+	std::size_t elf_parses() const { return elf_parses_; }
+	std::size_t key_operations() const { return pkcs7_ ? pkcs7_->key_operations() : 0; }
+
+private:
+	std::span<const unsigned char> image_;
+	std::optional<result<module_signature_info>> sig_;
+	std::optional<result<module_info>> elf_;
+	std::unique_ptr<pkcs7_signature> pkcs7_;
+	std::size_t elf_parses_ = 0;
+};
+
 // Reads, decompresses and checks one module file. PARAMS are NAME=VALUE
 // (or NAME) as given to insmod.
 doctor_report diagnose_file(const std::string &path, const target_kernel &target,
@@ -44,6 +73,10 @@ doctor_report unreadable_report(const std::string &path, const error &e);
 // The same for an image already in memory (decompressed).
 doctor_report diagnose_image(std::span<const unsigned char> image, const std::string &path,
 			     const target_kernel &target, const std::vector<std::string> &params);
+
+// The same from facts that may already serve other targets.
+doctor_report diagnose_module(module_facts &module, const std::string &path,
+			      const target_kernel &target, const std::vector<std::string> &params);
 
 // Fills in providers that only another checked module knows, and their hints.
 void name_providers(std::vector<doctor_report> &reports);
@@ -82,7 +115,7 @@ struct signature_state {
 
 // module_sig_check(), which runs on the raw image before anything else;
 // false when the load stops there.
-bool check_signature(std::span<const unsigned char> image, const module_signature_info &sig,
+bool check_signature(module_facts &module, const module_signature_info &sig,
 		     const target_kernel &t, doctor_report &report, signature_state &state);
 
 // The stages after it; each returns false when the load stops there.

@@ -63,14 +63,13 @@ void assume_valid(doctor_report &report, const module_signature_info &sig, const
 // mod_verify_sig() for a PKCS#7 signature. False when the load stops here;
 // otherwise STATE says whether it passed or which non-fatal error
 // (-ENOKEY, -ENOPKG) the kernel goes on with.
-bool verify_pkcs7(std::span<const unsigned char> image, const module_signature_info &sig,
+bool verify_pkcs7(module_facts &module, const module_signature_info &sig,
 		  const target_kernel &t, doctor_report &report, signature_state &state)
 {
 	if (!sig.zero_fields)
 		return fatal(report, -EBADMSG, "PKCS#7 signature info has unexpected non-zero params",
 			     "sign the module again (scripts/sign-file)");
-	auto c = verify_module_pkcs7(image.first(sig.module_size),
-				     image.subspan(sig.blob_offset, sig.blob_size), t.keys.get());
+	auto c = module.check_pkcs7(t.keys.get());
 	if (c.err == 0 && c.verified) {
 		state.ok = true;
 		signature_note(report, sig, "verified with the trusted key '" + c.key + "'");
@@ -95,14 +94,14 @@ bool verify_pkcs7(std::span<const unsigned char> image, const module_signature_i
 
 } // namespace
 
-bool check_signature(std::span<const unsigned char> image, const module_signature_info &sig,
+bool check_signature(module_facts &module, const module_signature_info &sig,
 		     const target_kernel &t, doctor_report &report, signature_state &state)
 {
 	state = {};
 	if (sig.present && sig.id_type != "PKCS#7") {
 		state.err = -ENOPKG;	// mod_check_sig(): "not signed with expected PKCS#7 message"
 		state.reason = "module with unsupported crypto";
-	} else if (sig.present && !verify_pkcs7(image, sig, t, report, state)) {
+	} else if (sig.present && !verify_pkcs7(module, sig, t, report, state)) {
 		return false;
 	}
 	if (state.ok)

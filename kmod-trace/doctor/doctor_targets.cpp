@@ -32,12 +32,16 @@ std::vector<doctor_report> diagnose_file(module_reader &reader, const std::strin
 	std::vector<doctor_report> out;
 	out.reserve(targets.size());
 	auto image = reader.read(path);
-	for (const target_kernel *t : targets) {
-		if (image)
-			out.push_back(diagnose_image(*image, path, *t, params));
-		else
+	if (!image) {
+		for (std::size_t i = 0; i < targets.size(); i++)
 			out.push_back(unreadable_report(path, image.err()));
+		return out;
 	}
+	// What does not depend on the kernel is worked out for the first
+	// target that needs it and kept for the others.
+	module_facts module(*image);
+	for (const target_kernel *t : targets)
+		out.push_back(diagnose_module(module, path, *t, params));
 	return out;
 }
 

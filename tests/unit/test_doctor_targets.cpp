@@ -2,9 +2,11 @@
 // found per target, one read per module file, the matrix and the exit
 // status. Uses the cached Debian trees (6.1, 6.12, 7.2 where cached) and
 // the samples built for them; skipped where they are absent.
+#include "test_info_support.h"
 #include "cli/commands.h"
 #include "cli/doctor_matrix.h"
 #include "cli/options.h"
+#include "kmod-trace/doctor/doctor_json.h"
 #include "kmod-trace/doctor/doctor_targets.h"
 
 #include <gtest/gtest.h>
@@ -48,16 +50,6 @@ std::vector<tree> cached_trees()
 	std::sort(out.begin(), out.end(), [](auto &a, auto &b) { return a.release < b.release; });
 	return out;
 }
-
-struct temp_dir {
-	fs::path path;
-	temp_dir()
-	{
-		std::string tmpl = (fs::temp_directory_path() / "kt-targets-XXXXXX").string();
-		path = mkdtemp(tmpl.data());
-	}
-	~temp_dir() { fs::remove_all(path); }
-};
 
 void touch(const fs::path &p, const std::string &text = "")
 {
@@ -109,30 +101,32 @@ std::string expected_verdict(const std::vector<target_kernel> &k, std::size_t i,
 
 TEST(doctor_targets, a_module_tree_has_kernel_or_modules_dep)
 {
-	temp_dir d;
-	fs::create_directories(d.path / "6.1.0-1-amd64/kernel");
-	touch(d.path / "6.12.1-amd64/modules.dep");
-	fs::create_directories(d.path / "extra-stuff/misc");
-	touch(d.path / "a-file");
-	EXPECT_TRUE(is_module_tree((d.path / "6.1.0-1-amd64").string()));
-	EXPECT_TRUE(is_module_tree((d.path / "6.12.1-amd64").string()));
-	EXPECT_FALSE(is_module_tree((d.path / "extra-stuff").string()));
-	EXPECT_FALSE(is_module_tree((d.path / "missing").string()));
-	EXPECT_EQ(module_trees_in(d.path.string()),
-		  (std::vector<std::string>{(d.path / "6.1.0-1-amd64").string(),
-					    (d.path / "6.12.1-amd64").string()}));
-	EXPECT_TRUE(module_trees_in((d.path / "missing").string()).empty());
+	kt_test::temp_dir d;
+	ASSERT_TRUE(d.ok());
+	fs::create_directories(d.path() / "6.1.0-1-amd64/kernel");
+	touch(d.path() / "6.12.1-amd64/modules.dep");
+	fs::create_directories(d.path() / "extra-stuff/misc");
+	touch(d.path() / "a-file");
+	EXPECT_TRUE(is_module_tree((d.path() / "6.1.0-1-amd64").string()));
+	EXPECT_TRUE(is_module_tree((d.path() / "6.12.1-amd64").string()));
+	EXPECT_FALSE(is_module_tree((d.path() / "extra-stuff").string()));
+	EXPECT_FALSE(is_module_tree((d.path() / "missing").string()));
+	EXPECT_EQ(module_trees_in(d.path().string()),
+		  (std::vector<std::string>{(d.path() / "6.1.0-1-amd64").string(),
+					    (d.path() / "6.12.1-amd64").string()}));
+	EXPECT_TRUE(module_trees_in((d.path() / "missing").string()).empty());
 }
 
 TEST(doctor_targets, symvers_is_found_per_target)
 {
 	// An unpacked root without a build link: ROOT/usr/src/linux-headers-R.
-	temp_dir d;
+	kt_test::temp_dir d;
+	ASSERT_TRUE(d.ok());
 	const std::string rel = "6.99.0-test-amd64";
-	const fs::path dir = d.path / "lib/modules" / rel;
+	const fs::path dir = d.path() / "lib/modules" / rel;
 	fs::create_directories(dir / "kernel");
 	EXPECT_EQ(detail::find_symvers(dir.string(), rel), "");
-	const fs::path headers = d.path / "usr/src" / ("linux-headers-" + rel) / "Module.symvers";
+	const fs::path headers = d.path() / "usr/src" / ("linux-headers-" + rel) / "Module.symvers";
 	touch(headers, "0x12345678\tkt_test_symbol\tvmlinux\tEXPORT_SYMBOL\t\n");
 	EXPECT_EQ(detail::find_symvers(dir.string(), rel), headers.string());
 	// DIR/build comes first.
@@ -165,15 +159,16 @@ TEST(doctor_targets, symvers_by_release_picks_the_target_of_that_release)
 	auto trees = cached_trees();
 	if (trees.empty())
 		GTEST_SKIP() << "no cached kernel with samples";
-	temp_dir d;
-	touch(d.path / "Module.symvers", "0x0badc0de\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n");
+	kt_test::temp_dir d;
+	ASSERT_TRUE(d.ok());
+	touch(d.path() / "Module.symvers", "0x0badc0de\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n");
 	target_options o;
 	o.kernel_dir = trees.front().dir;
 	o.symvers_by_release["not-this-release"] = "/nonexistent";
-	o.symvers_by_release[trees.front().release] = (d.path / "Module.symvers").string();
+	o.symvers_by_release[trees.front().release] = (d.path() / "Module.symvers").string();
 	auto k = load_target(o);
 	ASSERT_TRUE(k) << k.err().message;
-	EXPECT_EQ(k->symbols_from, (d.path / "Module.symvers").string());
+	EXPECT_EQ(k->symbols_from, (d.path() / "Module.symvers").string());
 	EXPECT_EQ(k->crc("_printk").value_or(0), 0x0badc0deu);
 }
 
@@ -202,6 +197,36 @@ TEST(doctor_targets, each_sample_loads_only_on_its_own_kernel_and_is_read_once)
 			EXPECT_EQ(reports[j].err, i == j ? 0 : -ENOEXEC);
 		}
 	}
+}
+
+TEST(doctor_targets, a_module_is_parsed_and_its_signature_verified_once_for_all_targets)
+{
+	auto trees = cached_trees();
+	if (trees.size() < 2)
+		GTEST_SKIP() << "needs two cached kernels with samples";
+	auto loaded = load_all(trees);
+	// The first tree again, loaded on its own: the same key in another
+	// target object, so the memo must go by the key, not the object.
+	loaded.push_back(std::move(load_all({trees[0]}).front()));
+	ASSERT_TRUE(loaded.back().keys) << "the image of " << trees[0].release << " gives no keys";
+	std::string in_tree;
+	for (auto &e : fs::recursive_directory_iterator(trees[0].dir + "/kernel/lib"))
+		if (e.path().filename().string().starts_with("crc-itu-t.ko"))
+			in_tree = e.path().string();
+	ASSERT_FALSE(in_tree.empty());
+	module_reader reader;
+	auto image = reader.read(in_tree);
+	ASSERT_TRUE(image) << image.err().message;
+	module_facts facts(*image);
+	for (std::size_t j = 0; j < loaded.size(); j++) {
+		auto shared = diagnose_module(facts, in_tree, loaded[j], {});
+		auto alone = diagnose_image(*image, in_tree, loaded[j], {});
+		EXPECT_EQ(doctor_json_line(shared, loaded[j]), doctor_json_line(alone, loaded[j]));
+		EXPECT_EQ(shared.loadable(), j == 0 || j + 1 == loaded.size()) << trees[0].release << " module on "
+										<< loaded[j].release;
+	}
+	EXPECT_EQ(facts.elf_parses(), 1u);
+	EXPECT_EQ(facts.key_operations(), 1u);	// its own key, in two targets
 }
 
 TEST(doctor_targets, a_run_reads_each_file_once_for_all_targets)
@@ -282,8 +307,9 @@ TEST(doctor_targets, exit_status_and_a_directory_that_is_not_a_tree)
 	auto trees = cached_trees();
 	if (trees.size() < 2)
 		GTEST_SKIP() << "needs two cached kernels with samples";
-	temp_dir d;
-	fs::create_directories(d.path / "not-a-tree/misc");
+	kt_test::temp_dir d;
+	ASSERT_TRUE(d.ok());
+	fs::create_directories(d.path() / "not-a-tree/misc");
 	auto run = [](std::vector<std::string> args, std::string &out, std::string &err) {
 		testing::internal::CaptureStdout();
 		testing::internal::CaptureStderr();
@@ -312,7 +338,7 @@ TEST(doctor_targets, exit_status_and_a_directory_that_is_not_a_tree)
 	EXPECT_NE(out.find("reasons:"), std::string::npos) << out;
 
 	// Not a module tree: a note, the other targets still checked, exit 1.
-	const std::string bad = (d.path / "not-a-tree").string();
+	const std::string bad = (d.path() / "not-a-tree").string();
 	EXPECT_EQ(run({"--kernel-dir", bad, "--kernel-dir", trees[0].dir, "--kernel-dir", trees[1].dir,
 		       "--json", trees[0].sample},
 		      out, err),
@@ -327,9 +353,9 @@ TEST(doctor_targets, exit_status_and_a_directory_that_is_not_a_tree)
 	// Nothing usable, or --symvers FILE with several targets: usage errors.
 	EXPECT_EQ(run({"--kernel-dir", bad, "--kernel-dir", bad + "/misc", trees[0].sample}, out, err),
 		  cli::EXIT_USAGE);
-	touch(d.path / "Module.symvers");
+	touch(d.path() / "Module.symvers");
 	EXPECT_EQ(run({"--kernel-dir", trees[0].dir, "--kernel-dir", trees[1].dir, "--symvers",
-		       (d.path / "Module.symvers").string(), trees[0].sample},
+		       (d.path() / "Module.symvers").string(), trees[0].sample},
 		      out, err),
 		  cli::EXIT_USAGE);
 	EXPECT_NE(err.find("RELEASE=FILE"), std::string::npos) << err;

@@ -95,7 +95,7 @@ TEST(options, each_command_takes_exactly_the_options_it_uses)
 		{"watch", {"--duration", "--filter", "--perfetto", "--resolve-calls", "--json", "--color", "--verbose",
 			   "--quiet", "--ringbuf-size", "--help"}},
 		{"info", {"--help", "--json", "--color", "--verbose"}},
-		{"doctor", {"--kernel-dir", "--all-kernels", "--symvers", "--sig-enforce", "--lockdown", "--trusted-cert", "--jobs", "--json",
+		{"doctor", {"--kernel-dir", "--all-kernels", "--kernel-deb", "--headers-deb", "--symvers", "--sig-enforce", "--lockdown", "--trusted-cert", "--jobs", "--json",
 			    "--color", "--verbose", "--quiet", "--help"}},
 		{"bench", {"--cycles", "--warmup", "--jitter-us", "--decompress", "--json", "--no-trace", "--kernel-config", "--no-progress",
 			   "--color", "--verbose", "--quiet", "--ringbuf-size", "--help"}},
@@ -152,11 +152,14 @@ TEST(options, values_land_in_their_fields)
 	EXPECT_FALSE(doctor.opt.all_kernels);
 
 	auto many = parse(cli::cmd::doctor, {"--kernel-dir", "/a/6.1", "--kernel-dir=/b/6.12", "--all-kernels",
-					     "--symvers", "6.1=/x/Module.symvers", "--symvers", "6.12=/y", "m.ko"});
+					     "--symvers", "6.1=/x/Module.symvers", "--symvers", "6.12=/y",
+					     "--kernel-deb", "a.deb", "--kernel-deb=b.deb", "--headers-deb", "h.deb", "m.ko"});
 	ASSERT_EQ(many.rc, 0) << many.err;
 	EXPECT_EQ(many.opt.kernel_dirs, (std::vector<std::string>{"/a/6.1", "/b/6.12"}));
 	EXPECT_EQ(many.opt.symvers, (std::vector<std::string>{"6.1=/x/Module.symvers", "6.12=/y"}));
 	EXPECT_TRUE(many.opt.all_kernels);
+	EXPECT_EQ(many.opt.kernel_debs, (std::vector<std::string>{"a.deb", "b.deb"}));
+	EXPECT_EQ(many.opt.headers_debs, (std::vector<std::string>{"h.deb"}));
 	EXPECT_EQ(many.positional, (std::vector<std::string>{"m.ko"}));
 
 	auto bench = parse(cli::cmd::bench, {"--json", "out.json", "m.ko"});

@@ -312,3 +312,39 @@ TEST_P(signature_doctor, sign_file_from_the_cached_headers)
 
 INSTANTIATE_TEST_SUITE_P(cached_trees, signature_doctor, ::testing::Values(false, true),
 			 [](const auto &p) { return p.param ? "xz_tree" : "plain_tree"; });
+
+TEST(signature_verify, one_module_against_several_key_sets_runs_each_key_once)
+{
+	// Two kernels that trust the same key (two copies of one certificate)
+	// and one that does not: one public-key operation in all, and each
+	// answer the one verify_module_pkcs7() gives alone.
+	signer_key s("ec"), other("ec", "someone else", 8);
+	bytes content = some_content();
+	bytes blob = test::cms_sign(content, s.cert.get(), s.key.get());
+	trusted_keys a = s.trust(), b = s.trust(), c = other.trust();
+	pkcs7_signature sig(content, blob);
+	for (const trusted_keys *k : {&a, &c, &b, &a}) {
+		auto got = sig.check(k), alone = verify_module_pkcs7(content, blob, k);
+		EXPECT_EQ(got.err, alone.err);
+		EXPECT_EQ(got.verified, alone.verified);
+		EXPECT_EQ(got.key, alone.key);
+	}
+	EXPECT_EQ(sig.key_operations(), 1u);
+	EXPECT_TRUE(sig.check(&b).verified);
+	EXPECT_EQ(sig.check(nullptr).err, 0);
+
+	// A changed module: refused by both copies of the key, checked once.
+	bytes changed = content;
+	changed[7] ^= 1;
+	pkcs7_signature bad(changed, blob);
+	EXPECT_EQ(bad.check(&a).err, -EKEYREJECTED);
+	EXPECT_EQ(bad.check(&b).err, -EKEYREJECTED);
+	EXPECT_EQ(bad.check(&c).err, -ENOKEY);
+	EXPECT_EQ(bad.key_operations(), 1u);
+
+	// Another key of the same name and serial is another key: checked.
+	signer_key twin("ec");
+	trusted_keys t = twin.trust();
+	EXPECT_EQ(sig.check(&t).err, -EKEYREJECTED);
+	EXPECT_EQ(sig.key_operations(), 2u);
+}
