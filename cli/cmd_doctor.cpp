@@ -6,16 +6,15 @@
 #include "cli/doctor_scan.h"
 #include "cli/options.h"
 #include "cli/output.h"
+#include "cli/parallel.h"
 
 #include "kmod-trace/doctor/doctor_targets.h"
 #include "kmod-trace/kernel/kernel_deb.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
-#include <thread>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -167,22 +166,13 @@ std::vector<std::optional<result<target_kernel>>> load_targets(const std::vector
 							       const target_options &topt, unsigned jobs)
 {
 	std::vector<std::optional<result<target_kernel>>> out(dirs.size());
-	std::atomic<std::size_t> next{0};
-	auto work = [&] {
-		for (std::size_t i; (i = next.fetch_add(1)) < dirs.size();) {
-			if (!is_module_tree(dirs[i]))
-				continue;
-			target_options o = topt;
-			o.kernel_dir = dirs[i];
-			out[i].emplace(load_target(o));
-		}
-	};
-	if (jobs == 0)
-		jobs = std::max(1u, std::thread::hardware_concurrency());
-	std::vector<std::jthread> pool;	// joined on every way out
-	for (std::size_t k = 1; k < std::min<std::size_t>(jobs, dirs.size()); k++)
-		pool.emplace_back(work);
-	work();
+	parallel_for(dirs.size(), jobs, [&](std::size_t i) {
+		if (!is_module_tree(dirs[i]))
+			return;
+		target_options o = topt;
+		o.kernel_dir = dirs[i];
+		out[i].emplace(load_target(o));
+	});
 	return out;
 }
 

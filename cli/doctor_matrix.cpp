@@ -2,12 +2,11 @@
 
 #include "cli/doctor_print.h"
 #include "cli/output.h"
+#include "cli/parallel.h"
 #include "kmod-trace/doctor/doctor_json.h"
 
 #include <algorithm>
-#include <atomic>
 #include <map>
-#include <thread>
 
 namespace kt::cli {
 
@@ -105,19 +104,11 @@ std::vector<std::string> matrix_json_slices(const doctor_matrix &m,
 	// formatted on every core, and written slice by slice rather than
 	// joined (which would hold it twice).
 	const std::size_t n = m.cells.size();
-	if (jobs == 0)
-		jobs = std::max(1u, std::thread::hardware_concurrency());
-	const std::size_t parts = std::clamp<std::size_t>(std::size_t(jobs) * 4, 1, n / 64 + 1);
+	const std::size_t parts = std::clamp<std::size_t>(std::size_t(jobs_or_cores(jobs)) * 4, 1, n / 64 + 1);
 	std::vector<std::string> text(parts);
-	std::atomic<std::size_t> next{0};
-	auto work = [&] {
-		for (std::size_t p; (p = next.fetch_add(1)) < parts;)
-			text[p] = json_rows(m, targets, p * n / parts, (p + 1) * n / parts);
-	};
-	std::vector<std::jthread> pool;	// joined on every way out
-	for (unsigned k = 1; k < std::min<std::size_t>(jobs, parts); k++)
-		pool.emplace_back(work);
-	work();
+	parallel_for(parts, jobs, [&](std::size_t p) {
+		text[p] = json_rows(m, targets, p * n / parts, (p + 1) * n / parts);
+	});
 	return text;
 }
 

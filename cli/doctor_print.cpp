@@ -1,6 +1,7 @@
 #include "cli/doctor_print.h"
 
 #include "cli/output.h"
+#include "cli/parallel.h"
 #include "kmod-trace/trace/attempt_json.h"
 #include "kmod-trace/doctor/doctor_json.h"
 
@@ -8,7 +9,6 @@
 #include <cstdio>
 #include <map>
 #include <string>
-#include <thread>
 
 namespace kt::cli {
 
@@ -73,17 +73,11 @@ std::string json_lines(const std::vector<doctor_report> &reports, std::size_t be
 void print_json(const std::vector<doctor_report> &reports, const target_kernel &t, unsigned jobs)
 {
 	const std::size_t n = reports.size();
-	if (jobs == 0)
-		jobs = std::max(1u, std::thread::hardware_concurrency());
-	const std::size_t parts = std::clamp<std::size_t>(jobs, 1, n / 256 + 1);
+	const std::size_t parts = std::clamp<std::size_t>(jobs_or_cores(jobs), 1, n / 256 + 1);
 	std::vector<std::string> text(parts);
-	std::vector<std::jthread> pool;	// joined on every way out
-	for (std::size_t p = 1; p < parts; p++)
-		pool.emplace_back([&, p] {
-			text[p] = json_lines(reports, p * n / parts, (p + 1) * n / parts, t);
-		});
-	text[0] = json_lines(reports, 0, n / parts, t);
-	pool.clear();
+	parallel_for(parts, jobs, [&](std::size_t p) {
+		text[p] = json_lines(reports, p * n / parts, (p + 1) * n / parts, t);
+	});
 	for (const auto &s : text)
 		std::fwrite(s.data(), 1, s.size(), stdout);
 }
