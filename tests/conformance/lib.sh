@@ -355,7 +355,7 @@ kernel_verdict() {
 			echo "symbol-version-mismatch $e"
 		elif grep -qE "uses symbol \(?$sym\)? from namespace" "$log"; then
 			echo "namespace-not-imported $e"
-		elif awk -F'\t' -v s="$sym" '$2 == s && $3 == "vmlinux" && $4 ~ /_GPL/' "$symvers" | grep -q . &&
+		elif awk -F'\t' -v s="$sym" '$2 == s && $3 == "vmlinux" && $4 ~ /_GPL/' "$symvers" | grep . >/dev/null &&
 			! grep -qxE 'GPL|GPL v2|GPL and additional rights|Dual (BSD|MIT|MPL)/GPL' <<<"$lic"; then
 			echo "gpl-only-symbol $e"
 		else
