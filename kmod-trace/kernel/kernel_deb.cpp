@@ -196,7 +196,7 @@ result<kernel_deb_target> unpack_release(const std::string &release, const std::
 	auto digest = digest_of(debs);
 	if (!digest)
 		return digest.err();
-	kernel_deb_target t{release, (fs::path(cache) / (release + "-" + *digest)).string(), "", debs, true};
+	kernel_deb_target t{release, (fs::path(cache) / (release + "-" + *digest)).string(), "", debs, true, {}};
 	std::error_code ec;
 	if (!fs::is_directory(t.root, ec)) {
 		// Unpacked aside, then renamed: an interrupted run leaves no

@@ -21,7 +21,7 @@ results sample_results()
 	r.machine.kernel_release = "6.12.0-test";
 	r.machine.virtualization = "tcg";
 	r.machine.config = {{"CONFIG_MODVERSIONS", "y"}};
-	r.module = {"kt_hello", "/samples/kt_hello.ko", std::string(64, 'a'), 1234, "delay=1"};
+	r.module = {"kt_hello", "/samples/kt_hello.ko", std::string(64, 'a'), 1234, "delay=1", {}, {}};
 	r.run.cycles = 3;
 	r.run.warmup = 1;
 	r.run.probes = {{"load_module", "fentry"}};
