@@ -14,12 +14,18 @@
 
 namespace kt {
 
-// The certificates remembered for this image, or nothing (no entry, a stale
-// or unreadable one, no cache directory).
-std::optional<std::vector<x509_ptr>> cached_image_certs(const std::string &image);
+// The entry for the image as it is now (stat'ed here, before it is read:
+// an image changed while it is decoded is keyed as it was, and missed
+// next time); nothing when it cannot be stat'ed or there is no cache
+// directory.
+std::optional<std::string> image_keys_entry(const std::string &image);
+
+// The certificates remembered in the entry, or nothing (none yet, or one
+// that does not parse).
+std::optional<std::vector<x509_ptr>> cached_image_certs(const std::string &entry);
 
 // Remembers them for the next run. A cache that cannot be written is only
 // a slower next run: failures are not reported.
-void remember_image_certs(const std::string &image, const std::vector<x509_ptr> &certs);
+void remember_image_certs(const std::string &entry, const std::vector<x509_ptr> &certs);
 
 } // namespace kt

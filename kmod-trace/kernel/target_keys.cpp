@@ -26,15 +26,18 @@ namespace {
 // the path.
 result<std::vector<x509_ptr>> image_certificates(const std::string &path)
 {
-	if (auto cached = cached_image_certs(path))
-		return std::move(*cached);
+	const auto entry = image_keys_entry(path);
+	if (entry)
+		if (auto cached = cached_image_certs(*entry))
+			return std::move(*cached);
 	auto vmlinux = read_kernel_image(path);
 	if (!vmlinux)
 		return vmlinux.err();
 	auto found = certificates_in_vmlinux(*vmlinux);
 	if (!found)
 		return make_error(found.err().code, path + ": " + found.err().message);
-	remember_image_certs(path, *found);
+	if (entry)
+		remember_image_certs(*entry, *found);
 	return found;
 }
 

@@ -178,6 +178,11 @@ struct image_keys_cache : two_certs {
 		else
 			unsetenv("XDG_CACHE_HOME");
 	}
+	static std::optional<std::vector<x509_ptr>> cached(const std::string &image)
+	{
+		auto entry = image_keys_entry(image);
+		return entry ? cached_image_certs(*entry) : std::nullopt;
+	}
 	std::shared_ptr<const trusted_keys> keys_of(const std::string &image)
 	{
 		target_kernel t;
@@ -191,14 +196,14 @@ TEST_F(image_keys_cache, remembered_until_the_image_changes)
 {
 	const std::string img = d.file("vmlinuz");
 	kt_test::write_bytes(img, bzimage("xz", fake_vmlinux({test::der_of(c1.get()), test::der_of(c2.get())})));
-	EXPECT_FALSE(cached_image_certs(img));
+	EXPECT_FALSE(cached(img));
 	auto first = keys_of(img);
 	ASSERT_TRUE(first);
 	ASSERT_EQ(first->certs().size(), 2u);
-	auto cached = cached_image_certs(img);
-	ASSERT_TRUE(cached);
-	ASSERT_EQ(cached->size(), 2u);
-	EXPECT_EQ(X509_cmp((*cached)[1].get(), c2.get()), 0);
+	auto found = cached(img);
+	ASSERT_TRUE(found);
+	ASSERT_EQ(found->size(), 2u);
+	EXPECT_EQ(X509_cmp((*found)[1].get(), c2.get()), 0);
 	auto second = keys_of(img);	// from the cache entry
 	ASSERT_TRUE(second);
 	ASSERT_EQ(second->certs().size(), 2u);
@@ -206,7 +211,7 @@ TEST_F(image_keys_cache, remembered_until_the_image_changes)
 	EXPECT_EQ(second->certs()[1].der, first->certs()[1].der);
 	// Another image at the same path: its own certificates, not the entry's.
 	kt_test::write_bytes(img, bzimage("zstd", fake_vmlinux({test::der_of(c2.get())})));
-	EXPECT_FALSE(cached_image_certs(img));
+	EXPECT_FALSE(cached(img));
 	auto third = keys_of(img);
 	ASSERT_TRUE(third);
 	ASSERT_EQ(third->certs().size(), 1u);
@@ -224,11 +229,11 @@ TEST_F(image_keys_cache, a_damaged_entry_is_ignored)
 	ASSERT_EQ(entries.size(), 1u);
 	EXPECT_EQ(entries[0].extension(), ".der");
 	fs::resize_file(entries[0], fs::file_size(entries[0]) / 2);
-	EXPECT_FALSE(cached_image_certs(img));
+	EXPECT_FALSE(cached(img));
 	auto keys = keys_of(img);	// decoded again, and remembered again
 	ASSERT_TRUE(keys);
 	EXPECT_EQ(keys->certs().size(), 2u);
-	EXPECT_TRUE(cached_image_certs(img));
+	EXPECT_TRUE(cached(img));
 }
 
 TEST_F(image_keys_cache, without_a_cache_directory_the_image_is_read)
@@ -240,7 +245,7 @@ TEST_F(image_keys_cache, without_a_cache_directory_the_image_is_read)
 	const std::string saved_home = home ? home : "";
 	unsetenv("HOME");
 	auto keys = keys_of(img);
-	EXPECT_FALSE(cached_image_certs(img));
+	EXPECT_FALSE(cached(img));
 	if (home)
 		setenv("HOME", saved_home.c_str(), 1);
 	ASSERT_TRUE(keys);
