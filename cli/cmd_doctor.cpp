@@ -56,7 +56,9 @@ const command_spec doctor_spec{
 	"Predict whether the target kernel will load each module, and why not. The\n"
 	"target is the running kernel, or the module trees given with --kernel-dir\n"
 	"(repeatable), --all-kernels and --kernel-deb (Debian kernel packages, unpacked\n"
-	"once into $XDG_CACHE_HOME/kmod-trace/debs or ~/.cache/kmod-trace/debs).\n\nOptions",
+	"once into $XDG_CACHE_HOME/kmod-trace/debs or ~/.cache/kmod-trace/debs). The\n"
+	"keys built into each target's image are remembered in kmod-trace/image-keys\n"
+	"there, until the image changes.\n\nOptions",
 	doctor_examples};
 
 // Splits MODULE|DIR... [PARAM=VALUE...]: from the first argument that has a

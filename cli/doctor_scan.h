@@ -19,8 +19,9 @@ struct doctor_matrix {
 	std::size_t files_read = 0;	// module files read and decoded, all threads
 };
 
-// Checks every path with `jobs` threads (0: all cores); each file is read
-// and decoded once, then judged against each target. Progress goes to
+// Checks every path with `jobs` threads (0: all cores), the largest files
+// first; each file is read and decoded once, then judged against each
+// target. Progress goes to
 // stderr when `progress` and there are several modules.
 doctor_matrix run_doctor(const std::vector<std::string> &paths,
 			 const std::vector<const target_kernel *> &targets,

@@ -1,6 +1,7 @@
 #include "kmod-trace/kernel/kernel_deb.h"
 
 #include "kmod-trace/crypto/sha256.h"
+#include "kmod-trace/util/cache_dir.h"
 #include "kmod-trace/util/fd.h"
 
 #include <algorithm>
@@ -234,13 +235,7 @@ result<kernel_deb_target> unpack_release(const std::string &release, const std::
 
 result<std::string> default_deb_cache()
 {
-	const char *xdg = std::getenv("XDG_CACHE_HOME");
-	if (xdg && *xdg == '/')
-		return std::string(xdg) + "/kmod-trace/debs";
-	const char *home = std::getenv("HOME");
-	if (home && *home)
-		return std::string(home) + "/.cache/kmod-trace/debs";
-	return make_error(ENOENT, "no cache directory: set XDG_CACHE_HOME or HOME");
+	return user_cache_dir("debs");
 }
 
 result<std::string> kernel_deb_release(const std::string &deb)

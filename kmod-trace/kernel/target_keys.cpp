@@ -1,6 +1,7 @@
 // Which keys the target kernel trusts for modules: its image's built-in
 // certificates and --trusted-cert files; for the running kernel, also
 // whether its keyrings hold more than those (MOK, keys added at run time).
+#include "kmod-trace/kernel/image_keys_cache.h"
 #include "kmod-trace/kernel/kernel_image.h"
 #include "kmod-trace/kernel/target_kernel.h"
 #include "kmod-trace/crypto/trusted_keys.h"
@@ -20,6 +21,26 @@ namespace kt::detail {
 
 namespace {
 
+// The built-in certificates of the image at PATH: remembered from an
+// earlier run, else decoded from it (and remembered). Errors begin with
+// the path.
+result<std::vector<x509_ptr>> image_certificates(const std::string &path)
+{
+	const auto entry = image_keys_entry(path);
+	if (entry)
+		if (auto cached = cached_image_certs(*entry))
+			return std::move(*cached);
+	auto vmlinux = read_kernel_image(path);
+	if (!vmlinux)
+		return vmlinux.err();
+	auto found = certificates_in_vmlinux(*vmlinux);
+	if (!found)
+		return make_error(found.err().code, path + ": " + found.err().message);
+	if (entry)
+		remember_image_certs(*entry, *found);
+	return found;
+}
+
 // The built-in certificates of the first image that exists, with a note
 // when it cannot be used; false when there is no image at all.
 bool add_image_keys(target_kernel &t, trusted_keys &keys, const std::vector<std::string> &images)
@@ -28,15 +49,9 @@ bool add_image_keys(target_kernel &t, trusted_keys &keys, const std::vector<std:
 	for (const auto &path : images) {
 		if (!fs::exists(path, ec))
 			continue;
-		auto vmlinux = read_kernel_image(path);
-		if (!vmlinux) {
-			t.notes.push_back(vmlinux.err().message + ": the kernel's built-in keys are unknown");
-			return true;
-		}
-		auto found = certificates_in_vmlinux(*vmlinux);
+		auto found = image_certificates(path);
 		if (!found) {
-			t.notes.push_back(path + ": " + found.err().message +
-					  ": the kernel's built-in keys are unknown");
+			t.notes.push_back(found.err().message + ": the kernel's built-in keys are unknown");
 			return true;
 		}
 		for (auto &c : *found)

@@ -1,8 +1,11 @@
 // A bzImage made here (setup header, compressed payload with the size the
 // kernel build appends) decompresses back to its vmlinux, and the built-in
 // certificate list is found in it; then the cached Debian kernels' images.
+#include "kmod-trace/kernel/image_keys_cache.h"
 #include "kmod-trace/kernel/kernel_image.h"
+#include "kmod-trace/kernel/target_kernel.h"
 #include "kmod-trace/crypto/trusted_keys.h"
+#include "test_info_support.h"
 #include "test_signing_support.h"
 
 #include <gtest/gtest.h>
@@ -155,6 +158,98 @@ TEST(kernel_image, refuses_what_it_cannot_decode)
 	ASSERT_FALSE(wrong);
 	EXPECT_EQ(wrong.err().code, -EBADMSG);
 	EXPECT_FALSE(read_kernel_image("/nonexistent/vmlinuz"));
+}
+
+// $XDG_CACHE_HOME pointed at a temporary directory for one test.
+struct image_keys_cache : two_certs {
+	kt_test::temp_dir d;
+	std::optional<std::string> saved;
+
+	void SetUp() override
+	{
+		if (const char *old = std::getenv("XDG_CACHE_HOME"))
+			saved = old;
+		setenv("XDG_CACHE_HOME", (d.path() / "xdg").c_str(), 1);
+	}
+	void TearDown() override
+	{
+		if (saved)
+			setenv("XDG_CACHE_HOME", saved->c_str(), 1);
+		else
+			unsetenv("XDG_CACHE_HOME");
+	}
+	static std::optional<std::vector<x509_ptr>> cached(const std::string &image)
+	{
+		auto entry = image_keys_entry(image);
+		return entry ? cached_image_certs(*entry) : std::nullopt;
+	}
+	std::shared_ptr<const trusted_keys> keys_of(const std::string &image)
+	{
+		target_kernel t;
+		EXPECT_TRUE(detail::load_target_keys(t, {image}, {}));
+		EXPECT_EQ(t.keys_from, image);
+		return t.keys;
+	}
+};
+
+TEST_F(image_keys_cache, remembered_until_the_image_changes)
+{
+	const std::string img = d.file("vmlinuz");
+	kt_test::write_bytes(img, bzimage("xz", fake_vmlinux({test::der_of(c1.get()), test::der_of(c2.get())})));
+	EXPECT_FALSE(cached(img));
+	auto first = keys_of(img);
+	ASSERT_TRUE(first);
+	ASSERT_EQ(first->certs().size(), 2u);
+	auto found = cached(img);
+	ASSERT_TRUE(found);
+	ASSERT_EQ(found->size(), 2u);
+	EXPECT_EQ(X509_cmp((*found)[1].get(), c2.get()), 0);
+	auto second = keys_of(img);	// from the cache entry
+	ASSERT_TRUE(second);
+	ASSERT_EQ(second->certs().size(), 2u);
+	EXPECT_EQ(second->certs()[0].der, first->certs()[0].der);
+	EXPECT_EQ(second->certs()[1].der, first->certs()[1].der);
+	// Another image at the same path: its own certificates, not the entry's.
+	kt_test::write_bytes(img, bzimage("zstd", fake_vmlinux({test::der_of(c2.get())})));
+	EXPECT_FALSE(cached(img));
+	auto third = keys_of(img);
+	ASSERT_TRUE(third);
+	ASSERT_EQ(third->certs().size(), 1u);
+	EXPECT_EQ(X509_cmp(third->certs()[0].cert.get(), c2.get()), 0);
+}
+
+TEST_F(image_keys_cache, a_damaged_entry_is_ignored)
+{
+	const std::string img = d.file("vmlinuz");
+	kt_test::write_bytes(img, bzimage("gzip", fake_vmlinux({test::der_of(c1.get()), test::der_of(c2.get())})));
+	ASSERT_TRUE(keys_of(img));
+	std::vector<fs::path> entries;
+	for (auto &e : fs::directory_iterator(d.path() / "xdg/kmod-trace/image-keys"))
+		entries.push_back(e.path());
+	ASSERT_EQ(entries.size(), 1u);
+	EXPECT_EQ(entries[0].extension(), ".der");
+	fs::resize_file(entries[0], fs::file_size(entries[0]) / 2);
+	EXPECT_FALSE(cached(img));
+	auto keys = keys_of(img);	// decoded again, and remembered again
+	ASSERT_TRUE(keys);
+	EXPECT_EQ(keys->certs().size(), 2u);
+	EXPECT_TRUE(cached(img));
+}
+
+TEST_F(image_keys_cache, without_a_cache_directory_the_image_is_read)
+{
+	const std::string img = d.file("vmlinuz");
+	kt_test::write_bytes(img, bzimage("lz4", fake_vmlinux({test::der_of(c1.get())})));
+	unsetenv("XDG_CACHE_HOME");
+	const char *home = std::getenv("HOME");
+	const std::string saved_home = home ? home : "";
+	unsetenv("HOME");
+	auto keys = keys_of(img);
+	EXPECT_FALSE(cached(img));
+	if (home)
+		setenv("HOME", saved_home.c_str(), 1);
+	ASSERT_TRUE(keys);
+	EXPECT_EQ(keys->certs().size(), 1u);
 }
 
 // Debian's 6.1 (lz4) and 6.12 (zstd) images: one built-in certificate, the
