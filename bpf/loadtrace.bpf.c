@@ -90,7 +90,11 @@ KT_EXIT(__x64_sys_delete_module, syscall_exit(ret), const struct pt_regs *regs)
 /* The attempt's end, where the kernel can give it: when a trampoline is
  * replaced (another tracer attaching to the same function), calls already
  * inside it return without their fexit programs; a tracepoint has no such
- * gap. User space enables this and leaves the syscalls' fexit off. */
+ * gap. But on a preemptible kernel whose sys_exit tracepoint is faultable
+ * (7.x), a task preempted inside this program makes the kernel skip it for
+ * the next task on that CPU (__bpf_trace_run()'s recursion guard). So user
+ * space enables it beside the syscalls' fexit programs: the first to run
+ * ends the attempt and drops it from inflight, the other finds nothing. */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {

@@ -96,10 +96,15 @@ void print_attempt(const attempt_record &a, const tracer &t, const print_options
 
 void print_lost(const tracer &t, const print_options &o)
 {
-	if (!o.json && t.lost_events())
+	const uint64_t missed = t.missed_runs(), dropped = t.lost_events() - missed;
+	if (!o.json && dropped)
 		std::fprintf(stderr, "warning: %llu trace events were lost (ring buffer full); "
 				     "timelines may be incomplete\n",
-			     static_cast<unsigned long long>(t.lost_events()));
+			     static_cast<unsigned long long>(dropped));
+	if (!o.json && missed)
+		std::fprintf(stderr, "warning: the kernel skipped %llu probe runs (the probe was already "
+				     "running on that CPU, preempted); timelines may be incomplete\n",
+			     static_cast<unsigned long long>(missed));
 }
 
 void print_capability_report(const tracer *t)

@@ -33,7 +33,10 @@ public:
 	result<int> poll(int timeout_ms);
 	std::vector<attempt_record> take(const std::function<bool(const attempt_record &)> &ready);
 	size_t open_attempts() const;
+	// Events dropped (ring buffer full) plus missed_runs().
 	uint64_t lost_events() const;
+	// Program runs the kernel skipped: one already running on that CPU.
+	uint64_t missed_runs() const;
 	// How each kernel function is probed on this kernel.
 	const std::vector<probe_choice> &probes() const;
 	bool probed(const std::string &function) const;

@@ -1,5 +1,5 @@
 /* Lists the BPF programs, links and maps loaded in the kernel, one per
- * line ("prog NAME TYPE" / "link ID" / "map NAME TYPE"), so the VM tests
+ * line ("prog NAME TYPE [misses N]" / "link ID" / "map NAME TYPE"), so the VM tests
  * can prove that nothing of kmod-trace stays behind after it exits. */
 #include <bpf/bpf.h>
 #include <errno.h>
@@ -20,8 +20,12 @@ int main(void)
 		if (fd < 0)
 			continue;
 		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-			printf("prog %s %u\n", info.name, info.type);
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
+			printf("prog %s %u", info.name, info.type);
+			if (info.recursion_misses)
+				printf(" misses %llu", (unsigned long long)info.recursion_misses);
+			printf("\n");
+		}
 		close(fd);
 		n++;
 	}
