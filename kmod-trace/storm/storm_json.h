@@ -1,4 +1,4 @@
-// The JSON form of a storm's summary (schema: docs/json-schema.md).
+// The JSON form of a storm's summary (keys: docs/storm.md).
 #pragma once
 
 #include "kmod-trace/storm/storm_summary.h"
