@@ -35,7 +35,8 @@ const char *storm_examples =
 	"Examples:\n"
 	"  kmod-trace storm --concurrency 4 --repeat 16 ./kt_hello.ko\n"
 	"  kmod-trace storm -c 8 -r 64 --json ./a.ko ./b.ko\n"
-	"  kmod-trace storm --syscall init ./kt_hello.ko      # no deduplication by file\n\n"
+	"  kmod-trace storm --syscall init ./kt_hello.ko      # no deduplication by file\n"
+	"  kmod-trace storm --with-deps -c 8 raid0 raid1     # md_mod, shared, collides\n\n"
 	"Each request is one finit_module() (or init_module()) call; duplicates end as\n"
 	"deduplicated (waited for a concurrent load of the same file, 6.4 on), refused\n"
 	"early (before allocating, 6.4 on) or refused after allocation (6.1), and\n"
@@ -43,7 +44,8 @@ const char *storm_examples =
 	"Ctrl-C (or SIGTERM) stops it: what it loaded is unloaded, the partial summary printed.\n";
 
 const command_spec storm_spec{cmd::storm, "storm",
-			      "Usage: kmod-trace storm [OPTIONS] MODULE_FILE...\n\n"
+			      "Usage: kmod-trace storm [OPTIONS] MODULE_FILE...\n"
+			      "       kmod-trace storm --with-deps [OPTIONS] MODULE...\n\n"
 			      "Load modules from many workers at once, traced, then unload them.\n\nOptions",
 			      storm_examples};
 
@@ -59,12 +61,12 @@ std::string count_error(const options &o)
 
 // The storm in a thread of its own while this one drains the tracer's ring
 // buffer, so that no event is lost however long the storm.
-result<storm_outcome> run_traced(tracer &t, const std::vector<storm_module> &modules, const storm_config &cfg)
+result<storm_outcome> run_traced(tracer &t, const storm_plan &plan, const storm_config &cfg)
 {
 	storm_outcome out;
 	std::atomic<bool> done{false};
 	std::jthread runner([&] {
-		out = run_storm(modules, cfg, stop_requested);
+		out = run_storm(plan, cfg, stop_requested);
 		done = true;
 	});
 	while (!done.load())
@@ -97,19 +99,17 @@ int cmd_storm(const args_t &args)
 		return EXIT_USAGE;
 	}
 	const storm_config cfg{opt.concurrency, opt.repeat, *parse_storm_syscall(opt.syscall)};
-	std::vector<storm_module> modules;
-	for (const auto &f : files) {
-		auto m = prepare_storm_module(f, cfg.syscall);
-		if (!m) {
-			print_error("storm", m.err());
-			return EXIT_FAILED;
-		}
-		if (m->loaded_before && !opt.quiet)
-			std::fprintf(stderr, "kmod-trace storm: %s is already loaded: every request will be a "
-					     "duplicate, and the storm leaves it loaded\n",
-				     escape_for_tty(m->name).c_str());
-		modules.push_back(std::move(*m));
+	auto plan = plan_storm(files, cfg.syscall, opt.with_deps);
+	if (!plan) {
+		print_error("storm", plan.err());
+		return EXIT_FAILED;
 	}
+	const std::vector<storm_module> &modules = plan->modules;
+	for (const auto &m : modules)
+		if (m.loaded_before && !opt.quiet)
+			std::fprintf(stderr, "kmod-trace storm: %s is already loaded: every request of it will be a "
+					     "duplicate (or, as a dependency, skipped), and the storm leaves it loaded\n",
+				     escape_for_tty(m.name).c_str());
 	// Handlers first: a signal while attaching must still end the run.
 	std::signal(SIGINT, on_signal);
 	std::signal(SIGTERM, on_signal);
@@ -123,7 +123,7 @@ int cmd_storm(const args_t &args)
 	if (opt.verbose)
 		print_capability_report(&t);
 	result<storm_outcome> outcome = stop_requested ? result<storm_outcome>(storm_outcome{{}, 0, 0, true})
-						       : run_traced(t, modules, cfg);
+						       : run_traced(t, *plan, cfg);
 	if (!outcome)
 		print_error("storm", outcome.err());
 	auto attempts = collect_attempts(t, 5000);

@@ -137,6 +137,11 @@ const option_spec table[] = {
 	 "finit: each request opens the file and calls finit_module(); init: the file is read once "
 	 "(decompressed) and each request calls init_module() with it",
 	 syscall_value},
+	{"with-deps", storm,
+	 "each request first loads what the module depends on, as modprobe does (modules.dep, "
+	 "or a file's modinfo depends=), skipping what is loaded; a MODULE may be a name of the "
+	 "running kernel's tree",
+	 flag<&options::with_deps>},
 	{"keep", storm, "leave loaded what the storm loaded (default: unload it afterwards)",
 	 flag<&options::keep>},
 	{"resolve-calls", load | watch,

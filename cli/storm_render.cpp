@@ -45,7 +45,7 @@ std::string tally_lines(const storm_tally &t, const char *indent)
 std::string render_storm(const storm_summary &s, const storm_facts &f, bool color)
 {
 	std::string out = paint(color, "1", "storm") + ": " + std::to_string(f.concurrency) + " workers, " +
-			  std::to_string(s.modules.size()) + " module(s) x" + std::to_string(f.repeat) + " by " +
+			  std::to_string(s.modules.size()) + " module(s), repeat " + std::to_string(f.repeat) + ", by " +
 			  f.syscall + "_module(), kernel " + f.kernel + ": " + std::to_string(s.total.attempts) +
 			  " attempts in " + ms(f.wall_ns) + "\n";
 	if (f.stopped)

@@ -7,6 +7,7 @@
 #include "kmod-trace/trace/tracer.h"
 #include "kmod-trace/util/module_name.h"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <latch>
@@ -56,6 +57,71 @@ result<storm_module> prepare_storm_module(const std::string &path, storm_syscall
 
 namespace {
 
+// The module's index in the plan, added (read and checked) the first time.
+result<size_t> plan_module(storm_plan &p, const std::string &path, storm_syscall s)
+{
+	auto m = prepare_storm_module(path, s);
+	if (!m)
+		return m.err();
+	for (size_t i = 0; i < p.modules.size(); i++)
+		if (p.modules[i].name == m->name)
+			return i;
+	p.modules.push_back(std::move(*m));
+	return p.modules.size() - 1;
+}
+
+result<std::vector<size_t>> file_chain(storm_plan &p, const std::string &path, storm_syscall s)
+{
+	auto i = plan_module(p, path, s);
+	if (!i)
+		return i.err();
+	return std::vector<size_t>{*i};
+}
+
+result<std::vector<size_t>> deps_chain(storm_plan &p, const module_loader &l, const std::string &arg,
+				       storm_syscall s)
+{
+	load_request req;
+	req.module = arg;
+	req.with_deps = true;
+	auto steps = l.plan(req);
+	if (!steps)
+		return steps.err();
+	std::vector<size_t> chain;
+	for (const auto &step : *steps) {
+		if (step.builtin)
+			continue;
+		auto i = plan_module(p, step.path, s);
+		if (!i)
+			return i.err();
+		chain.push_back(*i);
+	}
+	return chain;
+}
+
+} // namespace
+
+result<storm_plan> plan_storm(const std::vector<std::string> &args, storm_syscall s, bool with_deps)
+{
+	storm_plan p;
+	std::optional<module_loader> loader;
+	if (with_deps) {
+		auto l = module_loader::open();
+		if (!l)
+			return l.err();
+		loader.emplace(std::move(*l));
+	}
+	for (const auto &a : args) {
+		auto chain = loader ? deps_chain(p, *loader, a, s) : file_chain(p, a, s);
+		if (!chain)
+			return chain.err();
+		p.chains.push_back(std::move(*chain));
+	}
+	return p;
+}
+
+namespace {
+
 // One request, timed around the syscall alone.
 storm_request request(const storm_module &m, size_t index, storm_syscall s, uint32_t tid)
 {
@@ -86,12 +152,33 @@ void block_stop_signals()
 
 } // namespace
 
-storm_outcome run_storm(const std::vector<storm_module> &modules, const storm_config &cfg,
-			const std::atomic<bool> &stop)
+namespace {
+
+// One request of a chain, as modprobe makes it: a dependency already in
+// the kernel (LIVE or on its way) is skipped, and one the kernel refuses
+// for another reason than being there ends the chain.
+void request_chain(const storm_plan &p, const std::vector<size_t> &chain, storm_syscall s, uint32_t tid,
+		   std::vector<storm_request> &made)
 {
-	const size_t total = modules.size() * cfg.repeat;
+	for (size_t n = 0; n < chain.size(); n++) {
+		const bool dependency = n + 1 < chain.size();
+		const storm_module &m = p.modules[chain[n]];
+		if (dependency && module_is_loaded(m.name))
+			continue;
+		made.push_back(request(m, chain[n], s, tid));
+		if (dependency && made.back().result != 0 && made.back().result != -EEXIST)
+			return;
+	}
+}
+
+} // namespace
+
+storm_outcome run_storm(const storm_plan &plan, const storm_config &cfg, const std::atomic<bool> &stop)
+{
+	const size_t total = plan.chains.size() * cfg.repeat;
 	std::vector<std::vector<storm_request>> made(cfg.concurrency);
 	std::vector<uint64_t> done_ns(cfg.concurrency, 0);
+	std::vector<char> finished(cfg.concurrency, 0);	// made all its requests
 	std::latch ready(cfg.concurrency), go(1);
 	std::vector<std::jthread> workers;
 	for (unsigned w = 0; w < cfg.concurrency; w++) {
@@ -103,9 +190,10 @@ storm_outcome run_storm(const std::vector<storm_module> &modules, const storm_co
 			// Request k is of module k mod M: every worker asks for
 			// every module in turn, as udev's workers do for devices
 			// sharing a driver.
-			for (size_t k = w; k < total && !stop.load(); k += cfg.concurrency)
-				made[w].push_back(request(modules[k % modules.size()], k % modules.size(),
-							  cfg.syscall, tid));
+			size_t k = w;
+			for (; k < total && !stop.load(); k += cfg.concurrency)
+				request_chain(plan, plan.chains[k % plan.chains.size()], cfg.syscall, tid, made[w]);
+			finished[w] = k >= total;
 			done_ns[w] = monotonic_ns();
 		});
 	}
@@ -118,7 +206,7 @@ storm_outcome run_storm(const std::vector<storm_module> &modules, const storm_co
 		out.requests.insert(out.requests.end(), made[w].begin(), made[w].end());
 		out.end_ns = std::max(out.end_ns, done_ns[w]);
 	}
-	out.stopped = out.requests.size() < total;
+	out.stopped = std::count(finished.begin(), finished.end(), 0) > 0;
 	return out;
 }
 

@@ -1,6 +1,7 @@
 // A load storm: C workers released together (a barrier, as udev's workers
-// start on a coldplug), which between them request every module R times;
-// then the modules it loaded are unloaded again.
+// start on a coldplug), which between them request every module R times
+// (with its dependencies first, as modprobe does, when asked); then the
+// modules it loaded are unloaded again.
 #pragma once
 
 #include "kmod-trace/storm/storm_summary.h"
@@ -38,6 +39,20 @@ struct storm_module {
 // Reads PATH (a module file) and checks it can be requested that way.
 result<storm_module> prepare_storm_module(const std::string &path, storm_syscall s);
 
+// What a storm requests: every module once, each after the modules it
+// depends on; and for each MODULE given, the modules one request of it
+// loads, in order (its dependencies, then itself).
+struct storm_plan {
+	std::vector<storm_module> modules;
+	std::vector<std::vector<size_t>> chains;	// indices into modules
+};
+
+// Without with_deps each MODULE is a file and its chain itself alone. With
+// it, a MODULE is a file or a name of the running kernel's tree, and its
+// chain holds its dependencies as modprobe finds them (modules.dep, or a
+// file's modinfo depends=); a dependency two MODULEs share is one module.
+result<storm_plan> plan_storm(const std::vector<std::string> &args, storm_syscall s, bool with_deps);
+
 struct storm_config {
 	unsigned concurrency = 4;
 	unsigned repeat = 16;
@@ -51,10 +66,10 @@ struct storm_outcome {
 	bool stopped = false;	// stop was seen before every request was made
 };
 
-// Runs the storm. stop is read before each request: a signal handler
-// sets it, and the workers finish the request they are in.
-storm_outcome run_storm(const std::vector<storm_module> &modules, const storm_config &cfg,
-			const std::atomic<bool> &stop);
+// Runs the storm: request k is of chain k mod the number of chains. stop
+// is read before each request: a signal handler sets it, and the workers
+// finish the request they are in.
+storm_outcome run_storm(const storm_plan &plan, const storm_config &cfg, const std::atomic<bool> &stop);
 
 // Whether the module NAME is loaded (not built in): /sys/module/NAME/initstate.
 bool module_is_loaded(const std::string &name);

@@ -100,7 +100,7 @@ TEST(options, each_command_takes_exactly_the_options_it_uses)
 		{"bench", {"--cycles", "--warmup", "--jitter-us", "--decompress", "--json", "--no-trace", "--kernel-config", "--no-progress",
 			   "--color", "--verbose", "--quiet", "--ringbuf-size", "--help"}},
 		{"compare", {"--threshold", "--alpha", "--resamples", "--html", "--color", "--quiet", "--help"}},
-		{"storm", {"--concurrency", "--repeat", "--syscall", "--keep", "--json", "--color", "--verbose", "--quiet",
+		{"storm", {"--concurrency", "--repeat", "--syscall", "--with-deps", "--keep", "--json", "--color", "--verbose", "--quiet",
 			   "--ringbuf-size", "--help"}},
 	};
 	for (const auto &c : all_commands)

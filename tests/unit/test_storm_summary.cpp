@@ -170,7 +170,7 @@ TEST(storm_summary, text_gives_results_duplicates_and_waste)
 			   {att(1, 0, 40, 0, true, 20480), att(2, 0, 45, -EEXIST, true, 20480)});
 	kt::storm_facts f{"6.1.0-1-cloud-amd64", 4, 2, "finit", 45 * ms, false, 0, {"kt_hello"}, {}};
 	const std::string t = kt::cli::render_storm(s, f, false);
-	EXPECT_NE(t.find("storm: 4 workers, 1 module(s) x2 by finit_module(), kernel 6.1.0-1-cloud-amd64: 2 attempts in 45.0 ms\n"),
+	EXPECT_NE(t.find("storm: 4 workers, 1 module(s), repeat 2, by finit_module(), kernel 6.1.0-1-cloud-amd64: 2 attempts in 45.0 ms\n"),
 		  std::string::npos) << t;
 	EXPECT_NE(t.find("  results: -EEXIST x1, 0 x1\n"), std::string::npos) << t;
 	EXPECT_NE(t.find("  duplicates: 0 deduplicated (waited 0.0 ms), 0 refused early, 1 refused after allocation\n"),

@@ -233,6 +233,44 @@ TEST(vm_smp, init_storm_is_never_deduplicated)
 		  7u) << j.dump(1);
 }
 
+// --with-deps: each request of raid0 or raid1 first loads md_mod unless it
+// is loaded, as modprobe would; the first round's workers all find it
+// missing and collide on it. Every module ends loaded once, the rest are
+// duplicates, and the storm unloads the three, users first.
+TEST(vm_smp, storm_with_deps_loads_the_shared_dependency_first)
+{
+	const guest_run &g = smp_run();
+	const auto &s = in(g, "storm_deps");
+	ASSERT_EQ(s.exit, 0) << s.out << s.err;
+	auto v = s.json();
+	ASSERT_EQ(v.size(), 1u) << s.out << s.err;
+	const nlohmann::json &j = v[0];
+	ASSERT_EQ(j["modules"].size(), 3u) << j.dump(1);
+	std::vector<std::string> names;
+	for (const auto &m : j["modules"]) {
+		names.push_back(m.value("module", ""));
+		EXPECT_GE(m["results"].value("0", 0u), 1u) << j.dump(1);
+		EXPECT_EQ(m["results"].value("0", 0u) + m["results"].value("-EEXIST", 0u), m.value("attempts", 0u))
+			<< j.dump(1);
+	}
+	EXPECT_EQ(names, (std::vector<std::string>{"md_mod", "raid0", "raid1"}));
+	EXPECT_EQ(j["modules"][1].value("attempts", 0u), 4u);
+	EXPECT_EQ(j["modules"][2].value("attempts", 0u), 4u);
+	EXPECT_GE(j["modules"][0].value("attempts", 0u), 1u);
+	EXPECT_EQ(j.value("untraced", 1u), 0u) << j.dump(1);
+	const auto &d = j["duplicates"];
+	if (idempotent_loads(j.value("kernel", ""))) {
+		EXPECT_EQ(j.value("wasted_bytes", 1u), 0u) << j.dump(1);
+		EXPECT_EQ(d.value("refused_after_allocation", 1u), 0u) << j.dump(1);
+	} else {
+		// raid0's and raid1's three duplicates each, at least
+		EXPECT_GE(d.value("refused_after_allocation", 0u), 6u) << j.dump(1);
+		EXPECT_GT(j.value("wasted_bytes", 0u), 0u) << j.dump(1);
+	}
+	EXPECT_EQ(j["unloaded"], nlohmann::json::array({"raid1", "raid0", "md_mod"})) << j.dump(1);
+	EXPECT_EQ(in(g, "storm_deps_left").out, "0\n");
+}
+
 // The generic flavour's tree (about 4,200 modules on 6.12), where one is
 // cached (scripts/setup --flavour generic, or bench-scan --fetch-only).
 TEST(vm_generic, whole_tree_and_modprobe_btrfs)
