@@ -87,6 +87,42 @@ bool every_module_loaded(const storm_summary &s, const std::vector<storm_module>
 	return true;
 }
 
+// After the storm: its attempts, the summary, the unloading, the output,
+// and the exit status.
+int finish(tracer &t, const options &opt, const storm_plan &plan, const storm_config &cfg,
+	   const result<storm_outcome> &outcome)
+{
+	auto attempts = collect_attempts(t, 5000);
+	if (!attempts)
+		print_error("storm", attempts.err());
+	const storm_outcome o = outcome ? *outcome : storm_outcome{};
+	std::vector<std::string> names, paths;
+	for (const auto &m : plan.modules) {
+		names.push_back(m.name);
+		paths.push_back(m.path);
+	}
+	const storm_summary s = summarize_storm(names, paths, o.requests,
+						attempts ? *attempts : std::vector<attempt_record>{});
+	storm_facts facts{kernel_release(), cfg.concurrency, cfg.repeat, storm_syscall_name(cfg.syscall),
+			  o.end_ns > o.start_ns ? o.end_ns - o.start_ns : 0, o.stopped, t.lost_events(), {}, {}};
+	if (!opt.keep) {
+		storm_cleanup c = unload_storm_modules(plan.modules);
+		facts.unloaded = c.unloaded;
+		for (const auto &e : c.left) {
+			print_error("storm", "could not unload " + e.message);
+			facts.left.push_back(e.message);
+		}
+	}
+	if (opt.json)
+		std::printf("%s\n", json_text(storm_to_json(s, facts)).c_str());
+	else if (!opt.quiet)
+		std::printf("%s", render_storm(s, facts, want_color(opt.color, STDOUT_FILENO)).c_str());
+	print_lost(t, {opt.json, false, ""});
+	const bool ok = outcome && attempts && !o.stopped && facts.left.empty() &&
+			every_module_loaded(s, plan.modules);
+	return ok ? EXIT_OK : EXIT_FAILED;
+}
+
 } // namespace
 
 int cmd_storm(const args_t &args)
@@ -104,8 +140,7 @@ int cmd_storm(const args_t &args)
 		print_error("storm", plan.err());
 		return EXIT_FAILED;
 	}
-	const std::vector<storm_module> &modules = plan->modules;
-	for (const auto &m : modules)
+	for (const auto &m : plan->modules)
 		if (m.loaded_before && !opt.quiet)
 			std::fprintf(stderr, "kmod-trace storm: %s is already loaded: every request of it will be a "
 					     "duplicate (or, as a dependency, skipped), and the storm leaves it loaded\n",
@@ -126,33 +161,7 @@ int cmd_storm(const args_t &args)
 						       : run_traced(t, *plan, cfg);
 	if (!outcome)
 		print_error("storm", outcome.err());
-	auto attempts = collect_attempts(t, 5000);
-	if (!attempts)
-		print_error("storm", attempts.err());
-	storm_outcome o = outcome ? std::move(*outcome) : storm_outcome{};
-	std::vector<std::string> names, paths;
-	for (const auto &m : modules) {
-		names.push_back(m.name);
-		paths.push_back(m.path);
-	}
-	const storm_summary s = summarize_storm(names, paths, o.requests, attempts ? *attempts : std::vector<attempt_record>{});
-	storm_facts facts{kernel_release(), cfg.concurrency, cfg.repeat, storm_syscall_name(cfg.syscall),
-			  o.end_ns > o.start_ns ? o.end_ns - o.start_ns : 0, o.stopped, t.lost_events(), {}, {}};
-	if (!opt.keep) {
-		storm_cleanup c = unload_storm_modules(modules);
-		facts.unloaded = c.unloaded;
-		for (const auto &e : c.left) {
-			print_error("storm", "could not unload " + e.message);
-			facts.left.push_back(e.message);
-		}
-	}
-	if (opt.json)
-		std::printf("%s\n", json_text(storm_to_json(s, facts)).c_str());
-	else if (!opt.quiet)
-		std::printf("%s", render_storm(s, facts, want_color(opt.color, STDOUT_FILENO)).c_str());
-	print_lost(t, {opt.json, false, ""});
-	const bool ok = outcome && attempts && !o.stopped && facts.left.empty() && every_module_loaded(s, modules);
-	return ok ? EXIT_OK : EXIT_FAILED;
+	return finish(t, opt, *plan, cfg, outcome);
 }
 
 } // namespace kt::cli
