@@ -19,5 +19,6 @@ int cmd_doctor(const args_t &args);
 int cmd_watch(const args_t &args);
 int cmd_bench(const args_t &args);
 int cmd_compare(const args_t &args);
+int cmd_storm(const args_t &args);
 
 } // namespace kt::cli

@@ -24,6 +24,7 @@ const command commands[] = {
 	{"doctor", kt::cli::cmd_doctor, "predict whether modules will load on a kernel, and why not"},
 	{"bench", kt::cli::cmd_bench, "benchmark load+unload cycles of a module, phase by phase"},
 	{"compare", kt::cli::cmd_compare, "compare bench results across kernels, flagging regressions"},
+	{"storm", kt::cli::cmd_storm, "load modules from many workers at once, traced: duplicates and wasted memory"},
 };
 
 void print_usage(FILE *f)

@@ -54,8 +54,16 @@ po::value_semantic *decompress_value(options &o)
 	});
 }
 
+po::value_semantic *syscall_value(options &o)
+{
+	return po::value(&o.syscall)->default_value(o.syscall)->notifier([](const std::string &v) {
+		if (v != "finit" && v != "init")
+			throw po::validation_error(po::validation_error::invalid_option_value, "syscall", v);
+	});
+}
+
 using namespace cmd;
-constexpr unsigned traced = load | unload | watch;
+constexpr unsigned traced = load | unload | watch | storm;
 
 // In the order --help lists them: a command's own options first, then the
 // shared ones, --help last.
@@ -122,6 +130,20 @@ const option_spec table[] = {
 	{"alpha", compare, "significance level of the Mann-Whitney test", defaulted<&options::alpha>},
 	{"resamples", compare, "bootstrap resamples", defaulted<&options::resamples>},
 	{"html", compare, "also write a self-contained HTML report to FILE", value<&options::html>},
+	{"concurrency,c", storm, "workers, released together (1 to 1024)", defaulted<&options::concurrency>},
+	{"repeat,r", storm, "requests of each module, all workers together (1 to 1024)",
+	 defaulted<&options::repeat>},
+	{"syscall", storm,
+	 "finit: each request opens the file and calls finit_module(); init: the file is read once "
+	 "(decompressed) and each request calls init_module() with it",
+	 syscall_value},
+	{"with-deps", storm,
+	 "each request first loads what the module depends on, as modprobe does (modules.dep, "
+	 "or a file's modinfo depends=), skipping what is loaded; a MODULE may be a name of the "
+	 "running kernel's tree",
+	 flag<&options::with_deps>},
+	{"keep", storm, "leave loaded what the storm loaded (default: unload it afterwards)",
+	 flag<&options::keep>},
 	{"resolve-calls", load | watch,
 	 "probe every resolve_symbol() call: the exact call count, at the cost of a "
 	 "trampoline per imported symbol (default: the phase is bracketed and counted "

@@ -22,7 +22,8 @@ inline constexpr unsigned info = 1u << 3;
 inline constexpr unsigned doctor = 1u << 4;
 inline constexpr unsigned bench = 1u << 5;
 inline constexpr unsigned compare = 1u << 6;
-inline constexpr unsigned all = (1u << 7) - 1;
+inline constexpr unsigned storm = 1u << 7;
+inline constexpr unsigned all = (1u << 8) - 1;
 } // namespace cmd
 
 // Where every option lands. A command reads only the fields of the options
@@ -68,6 +69,11 @@ struct options {
 	double alpha = 0.05;
 	int resamples = 2000;
 	std::string html;
+	// storm
+	unsigned concurrency = 4;
+	unsigned repeat = 16;
+	std::string syscall = "finit";
+	bool keep = false;
 };
 
 // One row of the table. The same name may have several rows, for commands

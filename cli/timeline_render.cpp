@@ -8,19 +8,19 @@
 
 namespace kt::cli {
 
+std::string kib(uint64_t bytes)
+{
+	char buf[32];
+	std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(bytes) / 1024.0);
+	return buf;
+}
+
 namespace {
 
 std::string ms(uint64_t ns)
 {
 	char buf[32];
 	std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(ns) / 1e6);
-	return buf;
-}
-
-std::string kib(uint64_t bytes)
-{
-	char buf[32];
-	std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(bytes) / 1024.0);
 	return buf;
 }
 

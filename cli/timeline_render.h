@@ -4,9 +4,13 @@
 
 #include "kmod-trace/trace/attempt.h"
 
+#include <cstdint>
 #include <string>
 
 namespace kt::cli {
+
+// "20.0 KiB": module memory, as the timelines and the storm summary show it.
+std::string kib(uint64_t bytes);
 
 std::string render_timeline(const kt::attempt_record &a, bool color);
 

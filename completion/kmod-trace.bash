@@ -4,7 +4,7 @@
 # --help (once per shell), so the completion cannot drift from the program;
 # the lists below are only a fallback for a kmod-trace that cannot be run.
 
-_kmod_trace_fallback_commands="load unload watch info doctor bench compare"
+_kmod_trace_fallback_commands="load unload watch info doctor bench compare storm"
 _kmod_trace_fallback_options="--json --color --verbose -v --quiet -q --ringbuf-size --help -h"
 declare -gA _kmod_trace_opts_cache=() _kmod_trace_args_cache=()
 
@@ -133,8 +133,9 @@ _kmod_trace()
 	if [[ -n $opt ]]; then
 		case $opt in
 		--color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")) ;;
+		--syscall) COMPREPLY=($(compgen -W "finit init" -- "$cur")) ;;
 		--kernel-dir|--*dir) _kmod_trace_files -d ;;
-		--duration|--filter|--ringbuf-size|--jobs|-j|--runs|--count|--iterations|--warmup|--threshold) ;;
+		--duration|--filter|--ringbuf-size|--jobs|-j|--runs|--count|--iterations|--warmup|--threshold|--concurrency|-c|--repeat|-r) ;;
 		*) _kmod_trace_files ;;
 		esac
 		return 0
@@ -163,7 +164,7 @@ _kmod_trace()
 			[[ $cur != */* && $cur != .* ]] &&
 				COMPREPLY+=($(compgen -W "$(_kmod_trace_available)" -- "$cur"))
 		fi ;;
-	info|doctor)
+	info|doctor|storm)
 		_kmod_trace_module_files ;;
 	watch) ;;
 	*)

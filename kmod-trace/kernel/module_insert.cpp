@@ -111,7 +111,12 @@ result<int> insert_user_decompress(const std::string &path, const std::string &o
 	auto file = read_module_file(path);
 	if (!file)
 		return file.err();
-	long r = syscall(__NR_init_module, file->image.data(), file->image.size(), options.c_str());
+	return insert_image(file->image, options);
+}
+
+int insert_image(std::span<const unsigned char> image, const std::string &options)
+{
+	long r = syscall(__NR_init_module, image.data(), image.size(), options.c_str());
 	return r == 0 ? 0 : -errno;
 }
 

@@ -9,6 +9,7 @@
 #include "kmod-trace/util/result.h"
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -39,6 +40,9 @@ result<int> insert_kernel_decompress(const std::string &path, const std::string 
 // The file read and decompressed here (reader/module_file), then
 // init_module(). init_module() takes no flags: the force flags are an
 // error (-EINVAL) rather than silently dropped.
+// init_module() of an image already in memory; the kernel's answer.
+int insert_image(std::span<const unsigned char> image, const std::string &options);
+
 result<int> insert_user_decompress(const std::string &path, const std::string &options, insert_flags f);
 
 // What a kernel config says about decompressing FORMAT ("xz", "zstd",

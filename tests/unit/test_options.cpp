@@ -24,7 +24,7 @@ struct named_command {
 const named_command all_commands[] = {
 	{cli::cmd::load, "load"},     {cli::cmd::unload, "unload"}, {cli::cmd::watch, "watch"},
 	{cli::cmd::info, "info"},     {cli::cmd::doctor, "doctor"}, {cli::cmd::bench, "bench"},
-	{cli::cmd::compare, "compare"},
+	{cli::cmd::compare, "compare"}, {cli::cmd::storm, "storm"},
 };
 
 cli::command_spec spec(unsigned bit)
@@ -100,6 +100,8 @@ TEST(options, each_command_takes_exactly_the_options_it_uses)
 		{"bench", {"--cycles", "--warmup", "--jitter-us", "--decompress", "--json", "--no-trace", "--kernel-config", "--no-progress",
 			   "--color", "--verbose", "--quiet", "--ringbuf-size", "--help"}},
 		{"compare", {"--threshold", "--alpha", "--resamples", "--html", "--color", "--quiet", "--help"}},
+		{"storm", {"--concurrency", "--repeat", "--syscall", "--with-deps", "--keep", "--json", "--color", "--verbose", "--quiet",
+			   "--ringbuf-size", "--help"}},
 	};
 	for (const auto &c : all_commands)
 		EXPECT_EQ(table_options_of(c.bit), want.at(c.name)) << c.name;
@@ -175,6 +177,15 @@ TEST(options, values_land_in_their_fields)
 	EXPECT_EQ(parse(cli::cmd::load, {"m.ko"}).opt.decompress, "");
 	EXPECT_EQ(parse(cli::cmd::load, {"--decompress", "both", "m.ko"}).rc, cli::EXIT_USAGE);
 
+	auto storm = parse(cli::cmd::storm, {"-c", "8", "--repeat=32", "--syscall", "init", "--keep", "m.ko"});
+	ASSERT_EQ(storm.rc, 0) << storm.err;
+	EXPECT_EQ(storm.opt.concurrency, 8u);
+	EXPECT_EQ(storm.opt.repeat, 32u);
+	EXPECT_EQ(storm.opt.syscall, "init");
+	EXPECT_TRUE(storm.opt.keep);
+	EXPECT_EQ(parse(cli::cmd::storm, {"m.ko"}).opt.syscall, "finit");
+	EXPECT_EQ(parse(cli::cmd::storm, {"--syscall", "both", "m.ko"}).rc, cli::EXIT_USAGE);
+
 	auto compare = parse(cli::cmd::compare, {"--threshold", "5", "a.json", "b.json"});
 	ASSERT_EQ(compare.rc, 0) << compare.err;
 	EXPECT_DOUBLE_EQ(compare.opt.threshold_pct, 5);
@@ -210,9 +221,16 @@ TEST(options, commands_refuse_what_they_do_not_take)
 	testing::internal::CaptureStderr();
 	EXPECT_EQ(cli::cmd_doctor({"--ringbuf-size", "4096", "x.ko"}), cli::EXIT_USAGE);
 	EXPECT_EQ(cli::cmd_info({"--quiet", "x.ko"}), cli::EXIT_USAGE);
+	// C and R of 0 or above 1024, before any file is read
+	for (const char *bad : {"--concurrency=0", "--concurrency=1025", "--repeat=0", "--repeat=1025"})
+		EXPECT_EQ(cli::cmd_storm({bad, "x.ko"}), cli::EXIT_USAGE) << bad;
+	EXPECT_EQ(cli::cmd_storm({"--repeat=1024", "-c", "1024"}), cli::EXIT_USAGE);
 	const std::string err = testing::internal::GetCapturedStderr();
 	EXPECT_NE(err.find("kmod-trace doctor: "), std::string::npos) << err;
 	EXPECT_NE(err.find("kmod-trace info: "), std::string::npos) << err;
+	EXPECT_NE(err.find("kmod-trace storm: --concurrency must be 1 to 1024"), std::string::npos) << err;
+	EXPECT_NE(err.find("kmod-trace storm: --repeat must be 1 to 1024"), std::string::npos) << err;
+	EXPECT_NE(err.find("kmod-trace storm: no module file given"), std::string::npos) << err;
 }
 
 // info colours as the other commands do: --color=always, never.

@@ -7,6 +7,7 @@
 #include "vm_support.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <dirent.h>
 #include <gtest/gtest.h>
@@ -153,6 +154,121 @@ TEST(vm_smp, watch_traces_both_busy_inits)
 		EXPECT_GE(kt::vmtest::phase_ns(loads[m], "init"), 900'000'000u) << m << " init spins 1000 ms";
 	EXPECT_EQ(in(g, "bpf_progs_at_exit").out, "0\n");
 	EXPECT_EQ(in(g, "bpf_left").out, "total 0\n");
+}
+
+namespace {
+
+// The storm's one JSON object, checked for what every storm must show.
+nlohmann::json storm_json(const guest_run &g, const std::string &name, uint64_t attempts)
+{
+	const auto &s = in(g, name);
+	EXPECT_EQ(s.exit, 0) << s.out << s.err;
+	auto v = s.json();
+	EXPECT_EQ(v.size(), 1u) << s.out << s.err;
+	if (v.empty())
+		return nlohmann::json::object();
+	const nlohmann::json j = v[0];
+	EXPECT_EQ(j.value("attempts", 0u), attempts) << j.dump(1);
+	EXPECT_EQ(j.value("concurrency", 0u), 4u);
+	EXPECT_EQ(j.value("untraced", 1u), 0u) << "requests the tracer did not see:\n" << j.dump(1);
+	EXPECT_EQ(j.value("lost_events", 1u), 0u);
+	EXPECT_EQ(j["results"].value("0", 0u) + j["results"].value("-EEXIST", 0u), attempts) << j.dump(1);
+	EXPECT_EQ(j["unloaded"], nlohmann::json::array({"kt_hello"})) << j.dump(1);
+	return j;
+}
+
+// Concurrent finit_module()s of one file wait for the first from 6.4 on
+// (idempotent_init_module()), and a known module is refused before
+// allocating (early_mod_check()).
+bool idempotent_loads(const std::string &release)
+{
+	int major = 0, minor = 0;
+	std::sscanf(release.c_str(), "%d.%d", &major, &minor);
+	return major > 6 || (major == 6 && minor >= 4);
+}
+
+} // namespace
+
+// A same-file finit storm of kt_hello, 4 workers x 16 requests: on 6.1
+// each duplicate allocates the module's memory before add_unformed_module()
+// refuses it (-EEXIST); from 6.4 on the first round's duplicates wait for
+// the first load and share its 0, later ones are refused before allocating
+// or wait for such a refusal and share its -EEXIST.
+TEST(vm_smp, finit_storm_wastes_memory_on_6_1_and_deduplicates_from_6_4)
+{
+	const guest_run &g = smp_run();
+	const nlohmann::json j = storm_json(g, "storm_finit", 16);
+	const auto &d = j["duplicates"];
+	const uint64_t dedup = d.value("deduplicated", 0u), early = d.value("refused_early", 0u),
+		       late = d.value("refused_after_allocation", 0u);
+	if (idempotent_loads(j.value("kernel", ""))) {
+		EXPECT_EQ(j.value("wasted_bytes", 1u), 0u) << j.dump(1);
+		// One load_module() succeeds; every other 0 is a deduplicated
+		// wait for it. Later waits share a refused duplicate's -EEXIST.
+		const uint64_t ok = j["results"].value("0", 0u);
+		EXPECT_GE(ok, 2u) << "no finit_module() shared the first load's 0:\n" << j.dump(1);
+		EXPECT_GE(dedup, ok - 1) << j.dump(1);
+		EXPECT_EQ(dedup + early, 15u) << j.dump(1);
+		EXPECT_EQ(late, 0u) << j.dump(1);
+	} else {
+		EXPECT_GT(j.value("wasted_bytes", 0u), 0u) << j.dump(1);
+		EXPECT_EQ(j["results"].value("-EEXIST", 0u), 15u) << j.dump(1);
+		EXPECT_EQ(late, 15u) << j.dump(1);
+		EXPECT_EQ(dedup + early, 0u) << j.dump(1);
+	}
+	EXPECT_EQ(j["modules"][0].value("wasted_bytes", 2u), j.value("wasted_bytes", 3u));
+	EXPECT_EQ(in(g, "storm_left").out, "0\n") << "kt_hello left loaded";
+}
+
+// init_module() gives the kernel an image, not a file: nothing to
+// deduplicate by, on any kernel. One load, the rest -EEXIST.
+TEST(vm_smp, init_storm_is_never_deduplicated)
+{
+	const guest_run &g = smp_run();
+	const nlohmann::json j = storm_json(g, "storm_init", 8);
+	EXPECT_EQ(j.value("syscall", ""), "init");
+	EXPECT_EQ(j["results"].value("0", 0u), 1u) << j.dump(1);
+	EXPECT_EQ(j["duplicates"].value("deduplicated", 1u), 0u) << j.dump(1);
+	EXPECT_EQ(j["duplicates"].value("refused_early", 0u) + j["duplicates"].value("refused_after_allocation", 0u),
+		  7u) << j.dump(1);
+}
+
+// --with-deps: each request of raid0 or raid1 first loads md_mod unless it
+// is loaded, as modprobe would; the first round's workers all find it
+// missing and collide on it. Every module ends loaded once, the rest are
+// duplicates, and the storm unloads the three, users first.
+TEST(vm_smp, storm_with_deps_loads_the_shared_dependency_first)
+{
+	const guest_run &g = smp_run();
+	const auto &s = in(g, "storm_deps");
+	ASSERT_EQ(s.exit, 0) << s.out << s.err;
+	auto v = s.json();
+	ASSERT_EQ(v.size(), 1u) << s.out << s.err;
+	const nlohmann::json &j = v[0];
+	ASSERT_EQ(j["modules"].size(), 3u) << j.dump(1);
+	std::vector<std::string> names;
+	for (const auto &m : j["modules"]) {
+		names.push_back(m.value("module", ""));
+		EXPECT_GE(m["results"].value("0", 0u), 1u) << j.dump(1);
+		EXPECT_EQ(m["results"].value("0", 0u) + m["results"].value("-EEXIST", 0u), m.value("attempts", 0u))
+			<< j.dump(1);
+	}
+	EXPECT_EQ(names, (std::vector<std::string>{"md_mod", "raid0", "raid1"}));
+	EXPECT_EQ(j["modules"][1].value("attempts", 0u), 4u);
+	EXPECT_EQ(j["modules"][2].value("attempts", 0u), 4u);
+	EXPECT_GE(j["modules"][0].value("attempts", 0u), 1u);
+	EXPECT_EQ(j.value("untraced", 1u), 0u) << j.dump(1);
+	const auto &d = j["duplicates"];
+	if (idempotent_loads(j.value("kernel", ""))) {
+		EXPECT_EQ(j.value("wasted_bytes", 1u), 0u) << j.dump(1);
+		EXPECT_EQ(d.value("refused_after_allocation", 1u), 0u) << j.dump(1);
+	} else {
+		// raid0's and raid1's three duplicates each, at least
+		EXPECT_GE(d.value("refused_after_allocation", 0u), 6u) << j.dump(1);
+		EXPECT_GT(j.value("wasted_bytes", 0u), 0u) << j.dump(1);
+	}
+	EXPECT_EQ(j["unloaded"], nlohmann::json::array({"raid1", "raid0", "md_mod"})) << j.dump(1);
+	EXPECT_EQ(in(g, "storm_deps_left").out, "0\n");
 }
 
 // The generic flavour's tree (about 4,200 modules on 6.12), where one is
