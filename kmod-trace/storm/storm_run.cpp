@@ -42,7 +42,7 @@ result<storm_module> prepare_storm_module(const std::string &path, storm_syscall
 {
 	auto f = read_module_file(path);
 	if (!f)
-		return f.err();
+		return make_error(f.err().code, path + ": " + f.err().message);
 	auto info = parse_module(f->image);
 	if (!info)
 		return make_error(EINVAL, path + ": " + info.err().message);
