@@ -169,10 +169,14 @@ TEST(vm_trace, tiny_ring_buffer_reports_lost_events)
 	EXPECT_GT(v[0].value("lost_events", 0), 0) << v[0].dump();
 }
 
-// function_graph limited to load_module and our fexit see the same call:
-// both stamp entry and return around the same instructions, so they agree
-// to within the probes' own cost (a few microseconds each, more under TCG)
-// plus scheduling: 10% or 300 us, whichever is larger.
+// function_graph limited to load_module and our fentry/fexit see the same
+// call. On x86 ftrace runs function_graph's entry hook before it jumps to
+// the BPF trampoline, and its return hook after the trampoline's fexit, so
+// ours lies inside function_graph's: never longer than it by more than the
+// probes' own cost (300 us under TCG), and shorter by what happened in the
+// two stretches between the hooks. Those stretches take interrupts, and on
+// a preemptible kernel (7.x, PREEMPT_LAZY) a task switch: a sid guest once
+// put 20.6 ms of a 160 ms load there. So: within 300 us above, 25% below.
 TEST(vm_trace, load_time_agrees_with_function_graph)
 {
 	auto a = one_attempt("fgraph_load");
@@ -186,8 +190,8 @@ TEST(vm_trace, load_time_agrees_with_function_graph)
 	ASSERT_TRUE(std::regex_search(trace, m, re)) << trace.substr(0, 2000);
 	double fgraph_us = std::stod(m[1].str());
 	double ours_us = static_cast<double>(load->value("duration_ns", 0ull)) / 1000.0;
-	double tol = std::max(300.0, 0.10 * fgraph_us);
-	EXPECT_NEAR(ours_us, fgraph_us, tol) << "function_graph " << fgraph_us << " us, ours " << ours_us;
+	EXPECT_LE(ours_us, fgraph_us + 300.0) << "function_graph " << fgraph_us << " us, ours " << ours_us;
+	EXPECT_GE(ours_us, 0.75 * fgraph_us - 300.0) << "function_graph " << fgraph_us << " us, ours " << ours_us;
 }
 
 TEST(vm_trace, concurrent_loads_never_mix)
