@@ -90,21 +90,35 @@ KT_EXIT(__x64_sys_delete_module, syscall_exit(ret), const struct pt_regs *regs)
 /* The attempt's end, where the kernel can give it: when a trampoline is
  * replaced (another tracer attaching to the same function), calls already
  * inside it return without their fexit programs; a tracepoint has no such
- * gap. But on a preemptible kernel whose sys_exit tracepoint is faultable
- * (7.x), a task preempted inside this program makes the kernel skip it for
- * the next task on that CPU (__bpf_trace_run()'s recursion guard). So user
- * space enables it beside the syscalls' fexit programs: the first to run
- * ends the attempt and drops it from inflight, the other finds nothing. */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+ * gap. User space enables these and leaves the syscalls' fexit off.
+ * Two programs on one tracepoint: on a preemptible kernel whose sys_exit
+ * tracepoint is faultable (7.x), a task preempted inside a program makes
+ * the kernel skip that program for the next task on that CPU
+ * (__bpf_trace_run()'s recursion guard, one per program). The first of the
+ * two to run ends the attempt and drops it from inflight; the other finds
+ * nothing. Losing both takes two tasks preempted inside them at once. */
+static __always_inline void sys_exit_end(struct pt_regs *regs, long ret)
 {
 	/* a typed pointer: read directly, no helper call on every syscall */
 	long nr = regs->orig_ax;
 
 	/* x86-64: init_module 175, delete_module 176, finit_module 313 */
 	if (nr != 175 && nr != 176 && nr != 313)
-		return 0;
+		return;
 	syscall_exit(ret);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+{
+	sys_exit_end(regs, ret);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit2, struct pt_regs *regs, long ret)
+{
+	sys_exit_end(regs, ret);
 	return 0;
 }
 

@@ -95,9 +95,8 @@ bool pick_resolve_calls(bpf_object *obj, std::vector<probe_choice> &probes, bool
 	return false;
 }
 
-// With the sys_exit tracepoint the syscalls' kretprobes stay off; their
-// fexit programs stay on beside it, and the first of the two to run ends
-// the attempt (loadtrace.bpf.c says why).
+// With the sys_exit tracepoint the syscalls' own exit probes stay off
+// (loadtrace.bpf.c says why).
 void pick_syscall_exit(bpf_object *obj, const std::vector<probe_choice> &probes)
 {
 	bool exit_tp = false;
@@ -108,7 +107,7 @@ void pick_syscall_exit(bpf_object *obj, const std::vector<probe_choice> &probes)
 	bpf_program *prog;
 	bpf_object__for_each_program(prog, obj) {
 		std::string sec = bpf_program__section_name(prog);
-		if (sec.rfind("kretprobe/__x64_sys_", 0) == 0)
+		if ((sec.rfind("fexit/__x64_sys_", 0) == 0 || sec.rfind("kretprobe/__x64_sys_", 0) == 0))
 			bpf_program__set_autoload(prog, false);
 	}
 }
@@ -423,16 +422,15 @@ uint64_t tracer::lost_events() const
 // __bpf_trace_run()), which only counts it. On a PREEMPT_LAZY kernel
 // (sid's 7.2), whose sys_exit tracepoint is faultable and so runs its
 // programs preemptible, concurrent loads on one CPU were seen to lose
-// their END events this way. Not counted: the sys_exit program, which
-// runs at every syscall's exit (nearly all of its skips are other
-// syscalls'), and whose module syscalls the syscalls' fexit programs
-// also end (pick_syscall_exit()).
+// their END events this way. Not counted: the two sys_exit programs,
+// which run at every syscall's exit (nearly all of their skips are other
+// syscalls'), and of which either ends the attempt.
 uint64_t tracer::missed_runs() const
 {
 	uint64_t n = 0;
 	bpf_program *prog;
 	bpf_object__for_each_program(prog, p_->skel->obj) {
-		if (prog == p_->skel->progs.on_sys_exit)
+		if (prog == p_->skel->progs.on_sys_exit || prog == p_->skel->progs.on_sys_exit2)
 			continue;
 		int fd = bpf_program__fd(prog);
 		bpf_prog_info info{};

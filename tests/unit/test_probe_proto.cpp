@@ -108,7 +108,7 @@ TEST(probe_proto, every_program_reading_context_has_its_needs_listed)
 		"fe_module_enable_rodata_ro_after_init", "kp_module_enable_rodata_ro_after_init",
 		"kr_module_enable_rodata_ro_after_init", "kr_do_init_module", "fe_do_one_initcall",
 		"kp_do_one_initcall", "kr_do_one_initcall", "fe_do_free_init", "kp_do_free_init",
-		"fx_do_free_init", "kr_do_free_init", "fx_free_module", "kr_free_module", "on_sys_exit",
+		"fx_do_free_init", "kr_do_free_init", "fx_free_module", "kr_free_module", "on_sys_exit", "on_sys_exit2",
 		"on_console",
 	};
 	for (const auto &p : progs) {
