@@ -13,7 +13,6 @@
 #include <cstring>
 #include <ctime>
 #include <random>
-#include <sys/stat.h>
 #include <thread>
 
 namespace kt::bench {
@@ -27,11 +26,7 @@ public:
 	result<std::vector<load_step>> plan(const load_request &req) override { return l_.plan(req); }
 	result<int> insert(const load_step &step, const load_request &req) override { return l_.insert(step, req); }
 	result<void> unload(const std::string &name) override { return l_.unload(name); }
-	bool loaded(const std::string &name) override
-	{
-		struct stat st;
-		return stat(("/sys/module/" + name + "/initstate").c_str(), &st) == 0;
-	}
+	bool loaded(const std::string &name) override { return module_is_loaded(name); }
 	uint64_t setup_ns() const override { return l_.setup_ns(); }
 
 private:

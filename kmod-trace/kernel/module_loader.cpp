@@ -100,6 +100,12 @@ bool looks_like_path(const std::string &module)
 	return module.find('/') != std::string::npos || has_module_extension(module);
 }
 
+bool module_is_loaded(const std::string &name)
+{
+	struct stat st;
+	return stat(("/sys/module/" + name + "/initstate").c_str(), &st) == 0;
+}
+
 std::string module_loader::tree() const
 {
 	const char *d = kmod_get_dirname(ctx_.get());

@@ -49,6 +49,9 @@ struct load_run {
 // True when the argument names a file (has a '/' or a .ko suffix).
 bool looks_like_path(const std::string &module);
 
+// Whether the module NAME is loaded (not built in): /sys/module/NAME/initstate.
+bool module_is_loaded(const std::string &name);
+
 // A libkmod context with its configuration and indexes read, made once
 // and kept: kmod_new() and kmod_load_resources() are user-space setup that
 // a caller timing a load (bench) must not count as part of the load.

@@ -1,12 +1,13 @@
 #include "kmod-trace/kernel/symbol_lookup.h"
 
+#include "kmod-trace/kernel/module_loader.h"
+
 #include "kmod-trace/reader/elf_module.h"
 #include "kmod-trace/reader/module_file.h"
 #include "kmod-trace/util/module_name.h"
 
 #include <dirent.h>
 #include <memory>
-#include <sys/stat.h>
 
 namespace kt {
 
@@ -82,8 +83,7 @@ provider_info symbol_lookup::provider_facts(const std::string &module)
 		auto it = dir_files_.find(module);
 		pi.path = it == dir_files_.end() ? "" : it->second;
 	}
-	struct stat st;
-	pi.loaded = stat(("/sys/module/" + module + "/initstate").c_str(), &st) == 0;
+	pi.loaded = module_is_loaded(module);
 	return pi;
 }
 

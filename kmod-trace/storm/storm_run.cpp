@@ -12,7 +12,6 @@
 #include <csignal>
 #include <latch>
 #include <pthread.h>
-#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 
@@ -30,12 +29,6 @@ std::optional<storm_syscall> parse_storm_syscall(std::string_view s)
 const char *storm_syscall_name(storm_syscall s)
 {
 	return s == storm_syscall::init ? "init" : "finit";
-}
-
-bool module_is_loaded(const std::string &name)
-{
-	struct stat st;
-	return stat(("/sys/module/" + name + "/initstate").c_str(), &st) == 0;
 }
 
 result<storm_module> prepare_storm_module(const std::string &path, storm_syscall s)

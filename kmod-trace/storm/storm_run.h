@@ -71,9 +71,6 @@ struct storm_outcome {
 // finish the request they are in.
 storm_outcome run_storm(const storm_plan &plan, const storm_config &cfg, const std::atomic<bool> &stop);
 
-// Whether the module NAME is loaded (not built in): /sys/module/NAME/initstate.
-bool module_is_loaded(const std::string &name);
-
 struct storm_cleanup {
 	std::vector<std::string> unloaded;
 	std::vector<error> left;	// modules that could not be unloaded
