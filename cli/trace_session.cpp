@@ -96,12 +96,14 @@ void print_attempt(const attempt_record &a, const tracer &t, const print_options
 
 void print_lost(const tracer &t, const print_options &o)
 {
-	const uint64_t missed = t.missed_runs(), dropped = t.lost_events() - missed;
-	if (!o.json && dropped)
+	if (o.json)
+		return;
+	const uint64_t dropped = t.dropped_events(), missed = t.missed_runs();
+	if (dropped)
 		std::fprintf(stderr, "warning: %llu trace events were lost (ring buffer full); "
 				     "timelines may be incomplete\n",
 			     static_cast<unsigned long long>(dropped));
-	if (!o.json && missed)
+	if (missed)
 		std::fprintf(stderr, "warning: the kernel skipped %llu probe runs (the probe was already "
 				     "running on that CPU, preempted); timelines may be incomplete\n",
 			     static_cast<unsigned long long>(missed));

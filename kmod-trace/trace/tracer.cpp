@@ -413,7 +413,12 @@ size_t tracer::open_attempts() const
 
 uint64_t tracer::lost_events() const
 {
-	return p_->skel->bss->lost_events + missed_runs();
+	return dropped_events() + missed_runs();
+}
+
+uint64_t tracer::dropped_events() const
+{
+	return p_->skel->bss->lost_events;
 }
 
 // A tracing program runs with migration, not preemption, disabled; a task

@@ -33,8 +33,10 @@ public:
 	result<int> poll(int timeout_ms);
 	std::vector<attempt_record> take(const std::function<bool(const attempt_record &)> &ready);
 	size_t open_attempts() const;
-	// Events dropped (ring buffer full) plus missed_runs().
+	// dropped_events() plus missed_runs().
 	uint64_t lost_events() const;
+	// Events that did not fit in the ring buffer.
+	uint64_t dropped_events() const;
 	// Program runs the kernel skipped: one already running on that CPU.
 	uint64_t missed_runs() const;
 	// How each kernel function is probed on this kernel.
