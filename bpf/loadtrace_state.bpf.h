@@ -4,6 +4,8 @@
 #ifndef KT_LOADTRACE_STATE_BPF_H
 #define KT_LOADTRACE_STATE_BPF_H
 
+#include "module_compat.bpf.h"
+
 /* Set by user space before load. */
 const volatile __u32 targ_tgid = 0;		/* 0: every process */
 const volatile bool targ_resolve_calls = false;	/* resolve_symbol() probed */
@@ -159,21 +161,6 @@ static __always_inline bool traced_task(void)
 {
 	return !targ_tgid || (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
 }
-
-/* Linux 6.4 ("module: replace module_layout with module_memory") replaced
- * core_layout/init_layout with mem[MOD_MEM_NUM_TYPES]. */
-struct module_layout___v61 {
-	void *base;
-	unsigned int size;
-	unsigned int text_size;
-	unsigned int ro_size;
-	unsigned int ro_after_init_size;
-} __attribute__((preserve_access_index));
-
-struct module___v61 {
-	struct module_layout___v61 core_layout;
-	struct module_layout___v61 init_layout;
-} __attribute__((preserve_access_index));
 
 static __always_inline void emit_memory(struct kt_inflight *f, struct module *mod)
 {

@@ -13,6 +13,7 @@
 
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <cstring>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -79,9 +80,25 @@ int preflight(const std::string &path, bool force, module_facts &facts)
 	return EXIT_OK;
 }
 
-std::unique_ptr<tracer> open_tracer(const options &c, const char *cmd)
+// Options that only shape a trace: without --trace they would be
+// silently ignored.
+bool trace_options_need_trace(const options &c, const char *cmd)
 {
-	auto t = tracer::open({getpid(), c.ringbuf_bytes, c.verbose, c.resolve_calls});
+	const char *given = c.offcpu ? "--offcpu" : c.resolve_calls ? "--resolve-calls"
+			  : !c.perfetto.empty() ? "--perfetto" : nullptr;
+	if (c.trace || !given)
+		return true;
+	print_error(cmd, std::string(given) + " shapes the trace: add --trace");
+	return false;
+}
+
+// module_file: where the modules this command loads are, for naming
+// their init functions in off-CPU stacks.
+std::unique_ptr<tracer> open_tracer(const options &c, const char *cmd,
+				    std::function<std::string(const std::string &)> module_file = {})
+{
+	auto t = tracer::open({getpid(), c.ringbuf_bytes, c.verbose, c.resolve_calls, c.offcpu,
+			       std::move(module_file)});
 	if (!t) {
 		if (c.verbose)
 			print_capability_report(nullptr);
@@ -180,6 +197,8 @@ int cmd_load(const args_t &args)
 				    "they cannot be combined with --decompress user");
 		return EXIT_USAGE;
 	}
+	if (!trace_options_need_trace(opt, "load"))
+		return EXIT_USAGE;
 	module_facts facts;
 	const bool is_path = looks_like_path(req.module);
 	if (is_path && preflight(req.module, opt.force, facts) != EXIT_OK)
@@ -197,8 +216,14 @@ int cmd_load(const args_t &args)
 		return EXIT_FAILED;
 	}
 
+	std::map<std::string, std::string> files;
+	for (const auto &s : *plan)
+		files[s.name] = s.path;
 	std::unique_ptr<tracer> t;
-	if (opt.trace && !(t = open_tracer(opt, "load")))
+	if (opt.trace && !(t = open_tracer(opt, "load", [files](const std::string &m) {
+		    auto it = files.find(m);
+		    return it == files.end() ? std::string() : it->second;
+	    })))
 		return EXIT_FAILED;
 	const load_run run = loader->load_steps(std::move(*plan), req);
 	if (t) {
@@ -228,6 +253,8 @@ int cmd_unload(const args_t &args)
 							 : "give exactly one module name");
 		return EXIT_USAGE;
 	}
+	if (!trace_options_need_trace(opt, "unload"))
+		return EXIT_USAGE;
 	std::unique_ptr<tracer> t;
 	if (opt.trace && !(t = open_tracer(opt, "unload")))
 		return EXIT_FAILED;

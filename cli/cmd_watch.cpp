@@ -62,7 +62,7 @@ int cmd_watch(const args_t &args)
 	std::signal(SIGINT, on_signal);
 	std::signal(SIGTERM, on_signal);
 	auto opened = tracer::open({0, opt.ringbuf_bytes ? opt.ringbuf_bytes : watch_ringbuf_bytes, opt.verbose,
-				      opt.resolve_calls});
+				      opt.resolve_calls, opt.offcpu});
 	if (!opened) {
 		if (opt.verbose)
 			print_capability_report(nullptr);

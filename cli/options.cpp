@@ -149,6 +149,10 @@ const option_spec table[] = {
 	 "trampoline per imported symbol (default: the phase is bracketed and counted "
 	 "from the module's symbol table)",
 	 flag<&options::resolve_calls>},
+	{"offcpu", load | unload | watch,
+	 "also record how long each loading task was off the CPU, per phase, and the kernel "
+	 "stacks it slept in (one more program, on every context switch while tracing)",
+	 flag<&options::offcpu>},
 	{"json", traced | doctor, "print JSON instead of text", flag<&options::json>},
 	{"color", all, "colour: auto, always or never", color_value},
 	{"verbose,v", traced | doctor | bench, "say more (and show libbpf's log)", flag<&options::verbose>},

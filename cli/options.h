@@ -35,6 +35,7 @@ struct options {
 	std::string color = "auto";
 	uint32_t ringbuf_bytes = 0;	// 0: the tracer's default
 	bool resolve_calls = false;
+	bool offcpu = false;
 	bool trace = false;
 	std::string perfetto;
 	// load

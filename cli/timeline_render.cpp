@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 namespace kt::cli {
 
@@ -92,6 +93,46 @@ std::string failure_block(const attempt_record &a, bool color)
 	return out;
 }
 
+// The frames worth reading: the scheduler's own (and the probe's, below
+// them) say only that the task left the CPU.
+std::vector<std::string> telling_frames(const std::vector<std::string> &stack)
+{
+	static const char *const internal[] = {"bpf_", "__bpf_", "__traceiter_", "__schedule", "schedule"};
+	size_t i = 0;
+	auto is_internal = [](const std::string &f) {
+		for (const char *p : internal)
+			if (f.rfind(p, 0) == 0)
+				return true;
+		return false;
+	};
+	while (i < stack.size() && is_internal(stack[i]))
+		i++;
+	return {stack.begin() + static_cast<long>(i), stack.end()};
+}
+
+// "init 21.3 ms, 20.1 ms off-CPU (1x): msleep <- kt_tree_nap [kt_tree] <- ..."
+std::string offcpu_block(const attempt_record &a)
+{
+	if (a.offcpu->empty())
+		return "  off-CPU: none\n";
+	std::string out = "  off-CPU (heaviest first):\n";
+	size_t shown = 0;
+	for (const auto &o : *a.offcpu) {
+		if (++shown > 5)
+			break;
+		const phase_run *p = a.phase(o.phase);
+		std::string stack;
+		const auto frames = telling_frames(o.stack);
+		for (size_t i = 0; i < frames.size() && i < 5; i++)
+			stack += (i ? " <- " : "") + escape_for_tty(frames[i]);
+		out += "    " + o.phase + " " + ms(p ? p->duration_ns : a.total_ns) + " ms, " + ms(o.ns) +
+		       " ms off-CPU (" + std::to_string(o.count) + "x)" + (stack.empty() ? "" : ": " + stack) + "\n";
+	}
+	if (a.offcpu->size() > 5)
+		out += "    (" + std::to_string(a.offcpu->size() - 5) + " more in --json)\n";
+	return out;
+}
+
 } // namespace
 
 std::string render_timeline(const attempt_record &a, bool color)
@@ -105,6 +146,8 @@ std::string render_timeline(const attempt_record &a, bool color)
 	if (a.memory)
 		out += "  memory: text " + kib(a.memory->text) + ", rodata " + kib(a.memory->rodata) +
 		       ", data " + kib(a.memory->data) + ", init " + kib(a.memory->init) + "\n";
+	if (a.offcpu)
+		out += offcpu_block(a);
 	if (a.failure)
 		out += failure_block(a, color);
 	return out;

@@ -1,5 +1,7 @@
 #include "kmod-trace/kernel/kernel_probe.h"
 
+#include "kmod-trace/kernel/kallsyms.h"
+
 #include "kmod-trace/util/fd.h"
 
 #include <bpf/bpf.h>
@@ -74,14 +76,14 @@ std::optional<func_proto> kernel_probe::prototype(const std::string &func) const
 	return btf_func_proto(btf_, func);
 }
 
-// Lines are "ADDRESS TYPE NAME [MODULE]"; the address may read as zeros.
+// The address may read as zeros: only the name and type are asked.
 bool kernel_probe::in_kallsyms(const std::string &func)
 {
 	std::ifstream in("/proc/kallsyms");
-	std::string addr, type, name, rest;
-	while (in >> addr >> type >> name) {
-		std::getline(in, rest);
-		if (name == func && (type == "t" || type == "T"))
+	std::string line;
+	while (std::getline(in, line)) {
+		auto l = parse_kallsyms_line(line);
+		if (l && l->name == func && (l->type == 't' || l->type == 'T'))
 			return true;
 	}
 	return false;

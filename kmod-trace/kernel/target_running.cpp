@@ -1,5 +1,6 @@
 // The running kernel as a target: uname, /proc, /sys and /lib/modules.
 #include "kmod-trace/kernel/target_kernel.h"
+#include "kmod-trace/kernel/kallsyms.h"
 #include "kmod-trace/kernel/kernel_policy.h"
 
 #include <bpf/btf.h>
@@ -65,15 +66,11 @@ void read_kallsyms(target_kernel &t)
 	std::string line;
 	std::size_t added = 0;
 	while (std::getline(in, line)) {
-		// "ffffffff81000000 r __ksymtab_foo\t[module]"
-		auto sp = line.find(' ', line.find(' ') + 1);
-		if (sp == std::string::npos || line.compare(sp + 1, prefix.size(), prefix) != 0)
+		auto l = parse_kallsyms_line(line);
+		if (!l || l->name.substr(0, prefix.size()) != prefix)
 			continue;
-		std::string rest = line.substr(sp + 1 + prefix.size());
-		std::string name = rest.substr(0, rest.find_first_of("\t "));
-		std::string owner = "vmlinux";
-		if (auto lb = rest.find('['); lb != std::string::npos)
-			owner = rest.substr(lb + 1, rest.find(']', lb) - lb - 1);
+		std::string name(l->name.substr(prefix.size()));
+		std::string owner = l->module.empty() ? "vmlinux" : std::string(l->module);
 		if (name.empty() || t.symbols.count(name))
 			continue;
 		kernel_export x;

@@ -178,7 +178,7 @@ void read_layout(const section_table &t, module_info &info)
 	for (const auto &s : t.all) {
 		if (s.index == 0)
 			continue;
-		section_entry e{s.name, s.hdr.sh_type, s.hdr.sh_flags, s.hdr.sh_size, classify(s)};
+		section_entry e{s.name, s.hdr.sh_type, s.hdr.sh_flags, s.hdr.sh_size, classify(s), s.hdr.sh_addralign};
 		auto &z = info.sizes;
 		switch (e.group) {
 		case section_group::text: z.text += e.size; break;

@@ -39,6 +39,7 @@ struct section_entry {
 	std::uint64_t flags = 0;	// SHF_*
 	std::uint64_t size = 0;
 	section_group group = section_group::none;
+	std::uint64_t align = 0;	// sh_addralign
 };
 
 struct size_summary {
@@ -78,6 +79,14 @@ struct exported_symbol {
 	std::string ns;
 };
 
+// A function the module defines (STT_FUNC), where its section holds it.
+struct function_symbol {
+	std::string name;
+	std::string section;		// ".text", ".init.text", ...
+	std::uint64_t offset = 0;	// st_value: from the section's start
+	std::uint64_t size = 0;
+};
+
 struct module_info {
 	std::uint64_t elf_size = 0;		// the image without the signature
 	std::vector<modinfo_entry> modinfo;
@@ -89,6 +98,7 @@ struct module_info {
 	std::vector<relocation_section> relocations;
 	std::vector<imported_symbol> imports;
 	std::vector<exported_symbol> exports;	// sorted by name
+	std::vector<function_symbol> functions;	// in symbol table order
 	bool has_btf = false;
 	std::uint64_t btf_size = 0;
 	bool has_this_module = false;		// .gnu.linkonce.this_module

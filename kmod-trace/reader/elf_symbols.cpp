@@ -126,6 +126,9 @@ result<void> read_symbols(const section_table &t, module_info &info)
 		} else if (name.starts_with(kstrtabns_prefix)) {
 			ns_syms[std::string(name.substr(kstrtabns_prefix.size()))] = {
 				sym.st_shndx, sym.st_value};
+		} else if (GELF_ST_TYPE(sym.st_info) == STT_FUNC && !name.empty()) {
+			if (const section_view *s = t.at(sym.st_shndx))
+				info.functions.push_back({std::string(name), s->name, sym.st_value, sym.st_size});
 		}
 	}
 	attach_namespaces(t, ns_syms, info);

@@ -35,6 +35,16 @@ struct symbol_failure {
 	int64_t error = 0;	// -ENOENT missing, -EINVAL version or namespace
 };
 
+// Time the attempt's task spent off the CPU, from one kernel stack, in
+// the innermost phase open when it left ("syscall" when none was: the
+// syscall's work around load_module()).
+struct offcpu_entry {
+	std::string phase;
+	uint64_t ns = 0;
+	uint64_t count = 0;			// times it left the CPU there
+	std::vector<std::string> stack;		// innermost first
+};
+
 struct attempt_record {
 	uint64_t attempt = 0;
 	std::string op = "load";	// or "unload"
@@ -54,6 +64,8 @@ struct attempt_record {
 	std::vector<symbol_failure> symbol_failures;
 	std::vector<std::string> log;	// kernel log lines this attempt printed
 	std::optional<finding> failure;	// why the load failed, as doctor words it
+	// heaviest first; none unless traced with trace_options::offcpu
+	std::optional<std::vector<offcpu_entry>> offcpu;
 
 	const phase_run *phase(const std::string &name) const;
 };

@@ -61,6 +61,12 @@ nlohmann::json attempt_to_json(const attempt_record &a, const std::string &kerne
 	nlohmann::json symbols = nlohmann::json::array();
 	for (const auto &s : a.symbol_failures)
 		symbols.push_back({{"symbol", s.symbol}, {"owner", s.owner}, {"error", errno_text(s.error)}});
+	nlohmann::json offcpu = nullptr;
+	if (a.offcpu) {
+		offcpu = nlohmann::json::array();
+		for (const auto &o : *a.offcpu)
+			offcpu.push_back({{"phase", o.phase}, {"ns", o.ns}, {"count", o.count}, {"stack", o.stack}});
+	}
 	return {
 		{"schema", 1},
 		{"op", a.op},
@@ -80,6 +86,7 @@ nlohmann::json attempt_to_json(const attempt_record &a, const std::string &kerne
 		{"symbol_failures", symbols},
 		{"log", a.log},
 		{"failure", failure_json(a.failure)},
+		{"offcpu", offcpu},
 		{"lost_events", lost_events},
 	};
 }

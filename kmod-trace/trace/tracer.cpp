@@ -1,6 +1,8 @@
 #include "kmod-trace/trace/tracer.h"
 
 #include "kmod-trace/trace/attempt_builder.h"
+#include "kmod-trace/trace/offcpu_stacks.h"
+#include "kmod-trace/reader/module_file.h"
 #include "kmod-trace/kernel/kernel_policy.h"
 #include "kmod-trace/kernel/kernel_probe.h"
 #include "kmod-trace/trace/probe_proto.h"
@@ -141,6 +143,38 @@ struct tracer::impl {
 	std::unique_ptr<ring_buffer, ringbuf_deleter> rb;
 	attempt_builder builder;
 	std::vector<probe_choice> probes;
+	std::unique_ptr<offcpu_probe> offcpu;
+	std::function<std::string(const std::string &)> module_file;
+
+	std::vector<init_symbol> init_symbols_of(const std::string &module) const
+	{
+		const std::string path = module_file ? module_file(module) : "";
+		if (path.empty())
+			return {};
+		auto f = read_module_file(path);
+		auto info = f ? parse_module(f->image) : result<module_info>(f.err());
+		return info ? init_text_symbols(*info) : std::vector<init_symbol>{};
+	}
+
+	// The off-CPU rows of finished attempts, their stacks named from
+	// kallsyms read once for them all.
+	void add_offcpu(std::vector<attempt_record> &done)
+	{
+		if (!offcpu || done.empty())
+			return;
+		std::optional<kernel_symbols> syms;
+		for (auto &a : done) {
+			auto t = offcpu->take(a.attempt);
+			a.offcpu.emplace();
+			if (t.samples.empty())
+				continue;
+			if (!syms)
+				syms = kernel_symbols::read();
+			a.offcpu = describe_offcpu(t, *syms, a.module, init_symbols_of(a.module));
+		}
+		if (builder.open_count() == 0)
+			offcpu->forget_stacks();
+	}
 
 	static int on_event(void *ctx, void *data, size_t size)
 	{
@@ -369,6 +403,13 @@ result<std::unique_ptr<tracer>> tracer::open(const trace_options &opts)
 	p->rb.reset(ring_buffer__new(bpf_map__fd(p->skel->maps.events), impl::on_event, p.get(), nullptr));
 	if (!p->rb)
 		return make_error(errno, std::string("cannot open the ring buffer: ") + std::strerror(errno));
+	if (opts.offcpu) {
+		auto o = offcpu_probe::open(bpf_map__fd(p->skel->maps.inflight));
+		if (!o)
+			return o.err();
+		p->offcpu = std::move(o.value());
+		p->module_file = opts.module_file;
+	}
 
 	std::unique_ptr<tracer> t(new tracer(std::move(p)));
 	t->attach_ms_ = builder::ms_since(t0);
@@ -403,7 +444,9 @@ result<int> tracer::poll(int timeout_ms)
 
 std::vector<attempt_record> tracer::take(const std::function<bool(const attempt_record &)> &ready)
 {
-	return p_->builder.take(ready);
+	auto done = p_->builder.take(ready);
+	p_->add_offcpu(done);
+	return done;
 }
 
 size_t tracer::open_attempts() const
@@ -418,7 +461,7 @@ uint64_t tracer::lost_events() const
 
 uint64_t tracer::dropped_events() const
 {
-	return p_->skel->bss->lost_events;
+	return p_->skel->bss->lost_events + (p_->offcpu ? p_->offcpu->dropped() : 0);
 }
 
 // A tracing program runs with migration, not preemption, disabled; a task

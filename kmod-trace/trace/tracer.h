@@ -21,6 +21,10 @@ struct trace_options {
 	uint32_t ringbuf_bytes = 0;	// 0 = the BPF object's default
 	bool verbose = false;		// libbpf's debug log to stderr
 	bool resolve_calls = false;	// probe every resolve_symbol() call
+	bool offcpu = false;		// off-CPU time and stacks (offcpu_probe)
+	// The file of a module by its name, "" when unknown: off-CPU stacks
+	// name its init functions from it.
+	std::function<std::string(const std::string &module)> module_file;
 };
 
 class tracer : boost::noncopyable {
@@ -35,7 +39,8 @@ public:
 	size_t open_attempts() const;
 	// dropped_events() plus missed_runs().
 	uint64_t lost_events() const;
-	// Events that did not fit in the ring buffer.
+	// Events that did not fit in the ring buffer, and with offcpu,
+	// context switches the off-CPU maps had no room for.
 	uint64_t dropped_events() const;
 	// Program runs the kernel skipped: one already running on that CPU.
 	uint64_t missed_runs() const;

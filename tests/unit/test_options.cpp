@@ -89,10 +89,10 @@ TEST(options, each_command_takes_exactly_the_options_it_uses)
 {
 	const std::map<std::string, std::set<std::string>> want = {
 		{"load", {"--force", "--trace", "--perfetto", "--force-vermagic", "--force-modversion", "--with-deps",
-			  "--decompress", "--resolve-calls", "--json", "--color", "--verbose", "--quiet", "--ringbuf-size", "--help"}},
-		{"unload", {"--trace", "--perfetto", "--json", "--color", "--verbose", "--quiet", "--ringbuf-size",
+			  "--decompress", "--resolve-calls", "--offcpu", "--json", "--color", "--verbose", "--quiet", "--ringbuf-size", "--help"}},
+		{"unload", {"--trace", "--perfetto", "--offcpu", "--json", "--color", "--verbose", "--quiet", "--ringbuf-size",
 			    "--help"}},
-		{"watch", {"--duration", "--filter", "--perfetto", "--resolve-calls", "--json", "--color", "--verbose",
+		{"watch", {"--duration", "--filter", "--perfetto", "--resolve-calls", "--offcpu", "--json", "--color", "--verbose",
 			   "--quiet", "--ringbuf-size", "--help"}},
 		{"info", {"--help", "--json", "--color", "--verbose"}},
 		{"doctor", {"--kernel-dir", "--all-kernels", "--kernel-deb", "--headers-deb", "--symvers", "--sig-enforce", "--lockdown", "--trusted-cert", "--jobs", "--json",

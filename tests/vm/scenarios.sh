@@ -14,6 +14,13 @@ run hello_unload kmod-trace unload kt_hello
 run hello_gone grep -c '^kt_hello ' /proc/modules
 run hello_human kmod-trace load --trace --color=never $S/kt_hello.ko
 run hello_unload2 kmod-trace unload kt_hello
+# Off-CPU: kt_hello's init sleeps in msleep(); its init function is named
+# from the file, as kallsyms forgets init symbols once init has run.
+run offcpu_hello kmod-trace load --trace --offcpu --json $S/kt_hello.ko delay=40
+run offcpu_hello_unload kmod-trace unload kt_hello
+run offcpu_human kmod-trace load --trace --offcpu --color=never $S/kt_hello.ko delay=20
+run offcpu_human_unload kmod-trace unload kt_hello
+run offcpu_no_trace kmod-trace load --offcpu $S/kt_hello.ko
 run fail_init kmod-trace load --trace --json $S/kt_fail_init.ko
 run fail_init_gone grep -c '^kt_fail_init ' /proc/modules
 run unload_missing kmod-trace unload kt_hello

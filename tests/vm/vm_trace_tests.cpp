@@ -7,12 +7,14 @@
 #include "kmod-trace/reader/elf_module.h"
 #include "kmod-trace/reader/module_file.h"
 
+#include <algorithm>
 #include <elf.h>
 #include <gtest/gtest.h>
 #include <map>
 #include <optional>
 #include <regex>
 
+using kt::vmtest::phase_ns;
 using kt::vmtest::state_sequence;
 
 namespace {
@@ -306,4 +308,40 @@ TEST(vm_trace, a_long_vermagic_line_is_kept_whole_and_explained)
 	EXPECT_NE(line.find("' should be '"), std::string::npos) << line;
 	ASSERT_FALSE(line.empty());
 	EXPECT_EQ(line.back(), '\'') << "the closing quote of the kernel's own vermagic";
+}
+
+// kt_hello delay=40: init sleeps 40 ms in msleep(), called from
+// kt_hello_init (init text, named from the module's file).
+TEST(vm_trace, offcpu_names_the_sleep_in_init)
+{
+	auto a = one_attempt("offcpu_hello");
+	ASSERT_TRUE(a["offcpu"].is_array()) << a.dump();
+	uint64_t init_sleep = 0;
+	bool named_init = false;
+	for (const auto &o : a["offcpu"]) {
+		std::vector<std::string> stack = o.value("stack", std::vector<std::string>{});
+		bool msleep = std::find(stack.begin(), stack.end(), "msleep") != stack.end();
+		if (o.value("phase", "") == "init" && msleep) {
+			init_sleep += o.value("ns", uint64_t{0});
+			named_init = named_init ||
+				     std::find(stack.begin(), stack.end(), "kt_hello_init [kt_hello]") != stack.end();
+		}
+	}
+	EXPECT_GE(init_sleep, 35'000'000u) << a["offcpu"].dump();
+	EXPECT_LE(init_sleep, phase_ns(a, "init")) << a["offcpu"].dump();
+	EXPECT_TRUE(named_init) << a["offcpu"].dump();
+	// without --offcpu the key is null, not an empty list
+	EXPECT_TRUE(one_attempt("hello_load")["offcpu"].is_null());
+}
+
+TEST(vm_trace, offcpu_text_and_usage)
+{
+	const auto &h = sc("offcpu_human");
+	EXPECT_EQ(h.exit, 0) << h.err;
+	EXPECT_NE(h.out.find("off-CPU (heaviest first):"), std::string::npos) << h.out;
+	EXPECT_TRUE(std::regex_search(h.out, std::regex(R"(\n    init [0-9.]+ ms, [0-9.]+ ms off-CPU \([0-9]+x\): msleep <- kt_hello_init \[kt_hello\])")))
+		<< h.out;
+	const auto &n = sc("offcpu_no_trace");
+	EXPECT_EQ(n.exit, 2);
+	EXPECT_EQ(n.err, "kmod-trace load: --offcpu shapes the trace: add --trace\n");
 }
