@@ -4,6 +4,7 @@
 #include "kmod-trace/storm/load_stats.h"
 #include "kmod-trace/storm/load_stats_format.h"
 #include "kmod-trace/util/file.h"
+#include "test_attempt_support.h"
 
 #include <cerrno>
 #include <dirent.h>
@@ -20,20 +21,11 @@ constexpr uint64_t ms = 1'000'000;
 kt::attempt_record load(const std::string &module, uint32_t pid, uint64_t t0, uint64_t t1, int result,
 			bool load_phase = true, uint64_t bytes = 0)
 {
-	kt::attempt_record a;
+	kt::attempt_record a = kt_test::traced_load(pid, t0 * ms, t1 * ms, result, load_phase, bytes);
 	a.module = module;
-	a.pid = a.tid = pid;
+	a.pid = pid;
 	a.ppid = 1;
 	a.comm = "modprobe";
-	a.start_ns = t0 * ms;
-	a.end_ns = t1 * ms;
-	a.total_ns = a.end_ns - a.start_ns;
-	a.result = result;
-	a.complete = true;
-	if (load_phase)
-		a.phases.push_back({"load", 0, a.total_ns, result, 1, 0});
-	if (bytes)
-		a.phases.push_back({"allocate", 1000, 5000, 0, 1, bytes});
 	return a;
 }
 
