@@ -13,6 +13,7 @@
 #include <csignal>
 #include <cstdio>
 #include <fnmatch.h>
+#include <memory>
 #include <optional>
 #include <sched.h>
 #include <unistd.h>
@@ -125,6 +126,38 @@ private:
 	uint64_t next_ns_ = 0;
 };
 
+// Opens the tracer and says so unless --quiet; null after printing why
+// it could not.
+std::unique_ptr<tracer> attach(const options &opt)
+{
+	auto opened = tracer::open({0, opt.ringbuf_bytes ? opt.ringbuf_bytes : watch_ringbuf_bytes, opt.verbose,
+				      opt.resolve_calls});
+	if (!opened) {
+		if (opt.verbose)
+			print_capability_report(nullptr);
+		print_error("watch", opened.err());
+		return nullptr;
+	}
+	std::unique_ptr<tracer> owner = std::move(opened.value());
+	tracer &t = *owner;
+	if (opt.verbose)
+		print_capability_report(&t);
+	// SCHED_IDLE: watch turns events into timelines only on CPU time that
+	// nothing else wants, so the loads it watches never wait for it (on one
+	// CPU a SCHED_BATCH watch, once running, held a woken loader back until
+	// its slice ended). It still gets a small share under full load; what
+	// it cannot keep up with waits in the ring buffer (1 MiB here), and
+	// what overflows that is counted and reported.
+	sched_param idle{};
+	sched_setscheduler(0, SCHED_IDLE, &idle);
+	if (!opt.quiet)
+		std::fprintf(stderr, "watching module loads and unloads (attached in %.1f ms: %.1f after the "
+				     "program started; probing %.1f, loading %.1f, attaching %.1f); Ctrl-C to stop\n",
+			     t.attach_ms(), ms_since_start(), t.stages().probe_ms, t.stages().load_ms,
+			     t.stages().attach_ms);
+	return owner;
+}
+
 } // namespace
 
 int cmd_watch(const args_t &args)
@@ -145,30 +178,10 @@ int cmd_watch(const args_t &args)
 	// Handlers first: a signal while attaching must still end the run.
 	std::signal(SIGINT, on_signal);
 	std::signal(SIGTERM, on_signal);
-	auto opened = tracer::open({0, opt.ringbuf_bytes ? opt.ringbuf_bytes : watch_ringbuf_bytes, opt.verbose,
-				      opt.resolve_calls});
-	if (!opened) {
-		if (opt.verbose)
-			print_capability_report(nullptr);
-		print_error("watch", opened.err());
+	std::unique_ptr<tracer> attached = attach(opt);
+	if (!attached)
 		return EXIT_FAILED;
-	}
-	tracer &t = *opened.value();
-	if (opt.verbose)
-		print_capability_report(&t);
-	// SCHED_IDLE: watch turns events into timelines only on CPU time that
-	// nothing else wants, so the loads it watches never wait for it (on one
-	// CPU a SCHED_BATCH watch, once running, held a woken loader back until
-	// its slice ended). It still gets a small share under full load; what
-	// it cannot keep up with waits in the ring buffer (1 MiB here), and
-	// what overflows that is counted and reported.
-	sched_param idle{};
-	sched_setscheduler(0, SCHED_IDLE, &idle);
-	if (!opt.quiet)
-		std::fprintf(stderr, "watching module loads and unloads (attached in %.1f ms: %.1f after the "
-				     "program started; probing %.1f, loading %.1f, attaching %.1f); Ctrl-C to stop\n",
-			     t.attach_ms(), ms_since_start(), t.stages().probe_ms, t.stages().load_ms,
-			     t.stages().attach_ms);
+	tracer &t = *attached;
 
 	print_options o{opt.json, want_color(opt.color, STDOUT_FILENO), opt.perfetto};
 	perfetto_sink sink(opt.perfetto);

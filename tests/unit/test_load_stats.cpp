@@ -1,6 +1,7 @@
 // watch --stats' counters from finished attempts: the stage of each
 // failure, per-module sums, duplicates told from the loads they waited
 // for, and the JSON and Prometheus forms.
+#include "cli/stats_render.h"
 #include "kmod-trace/storm/load_stats.h"
 #include "kmod-trace/storm/load_stats_format.h"
 #include "kmod-trace/util/file.h"
@@ -256,4 +257,21 @@ TEST(load_stats, prometheus_file_is_replaced_whole_and_leaves_no_temporary)
 	rmdir(blocked.c_str());
 	unlink(path.c_str());
 	rmdir(d.c_str());
+}
+
+TEST(load_stats, text_gives_counts_stages_modules_and_the_newest_duplicates)
+{
+	kt::load_stats st;
+	std::vector<kt::attempt_record> batch{load("kt_hello", 10, 0, 40, 0, true, 28672)};
+	for (uint32_t i = 0; i < 12; i++)
+		batch.push_back(load("kt_hello", 20 + i, 1, 45, -EEXIST, true, 28672));
+	st.add(batch);
+	const std::string t = kt::cli::render_load_stats(st.snapshot(), 2.5, false);
+	for (const char *w : {"module loads, 2.5 s: 13 attempts, 1 succeeded, 12 failed; 0 unloads\n",
+			      "failed by stage: duplicate 12\n", "wasted: 344064 bytes",
+			      "0 deduplicated, 0 refused early, 12 refused after allocation\n",
+			      "duplicate requests (the newest 10 of 12):\n",
+			      "kt_hello by modprobe pid 31 ppid 1: -EEXIST, refused_after_allocation\n"})
+		EXPECT_NE(t.find(w), std::string::npos) << w << "\nnot in:\n" << t;
+	EXPECT_EQ(t.find("pid 21 "), std::string::npos) << "older than the newest 10:\n" << t;
 }
