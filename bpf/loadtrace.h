@@ -11,7 +11,7 @@
 			 * PRINTKRB_RECORD_MAX (CONSOLE_LOG_MAX before 6.3) */
 
 enum kt_event_kind {
-	KT_EV_BEGIN = 1,	/* attempt began: arg[0] op, arg[1] image bytes */
+	KT_EV_BEGIN = 1,	/* attempt began: arg[0] op, arg[1] the parent's tgid */
 	KT_EV_END = 2,		/* attempt returned: ret, duration_ns */
 	KT_EV_PHASE = 3,	/* a phase: first start, summed duration, count,
 				 * last ret, arg[0] phase-specific sum */

@@ -247,8 +247,13 @@ static __always_inline struct kt_inflight *attempt_begin(__u32 op, bool via_sysc
 	f->via_syscall = via_syscall;
 	e = event_new(KT_EV_BEGIN, f->attempt);
 	if (e) {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
 		e->ts_ns = f->start_ns;
 		e->arg[0] = op;
+		/* who asked: udev's worker, modprobe's shell, ... (getppid()'s
+		 * task->real_parent->tgid); once per attempt, not per probe */
+		e->arg[1] = BPF_CORE_READ(task, real_parent, tgid);
 		event_send(e);
 	}
 	return f;

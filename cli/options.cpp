@@ -62,6 +62,20 @@ po::value_semantic *syscall_value(options &o)
 	});
 }
 
+// Given at all, so that --interval 0 is an error and not the default.
+po::value_semantic *interval_value(options &o)
+{
+	return po::value(&o.interval)->notifier([&o](double) { o.interval_given = true; });
+}
+
+po::value_semantic *prometheus_value(options &o)
+{
+	return po::value(&o.prometheus)->notifier([](const std::string &v) {
+		if (v.empty())
+			throw po::validation_error(po::validation_error::invalid_option_value, "prometheus", v);
+	});
+}
+
 using namespace cmd;
 constexpr unsigned traced = load | unload | watch | storm;
 
@@ -89,6 +103,16 @@ const option_spec table[] = {
 	{"duration", watch, "stop after this many seconds (default: until Ctrl-C)", value<&options::duration>},
 	{"filter", watch, "only modules whose name matches this glob", value<&options::filter>},
 	{"perfetto", watch, "also write a Chrome trace (Perfetto) to this file", value<&options::perfetto>},
+	{"stats", watch,
+	 "count instead of printing each attempt: loads, failures by stage, wasted module memory, "
+	 "duplicate requests; printed at the end (and every --interval)",
+	 flag<&options::stats>},
+	{"interval", watch, "with --stats, also print the counts every this many seconds",
+	 interval_value},
+	{"prometheus", watch,
+	 "with --stats, also keep the counts in this file, in the Prometheus text format "
+	 "(node_exporter's textfile collector), replaced atomically at each print",
+	 prometheus_value},
 	{"kernel-dir", doctor,
 	 "offline target: a module tree in the /lib/modules/<release> layout; repeatable, "
 	 "one target each",

@@ -47,6 +47,10 @@ struct options {
 	// watch
 	double duration = 0;
 	std::string filter;
+	bool stats = false;
+	double interval = 0;		// seconds; 0: only at the end
+	bool interval_given = false;	// --interval was on the command line
+	std::string prometheus;		// node_exporter textfile, if set
 	// doctor
 	std::vector<std::string> kernel_dirs;	// repeatable: one target each
 	std::vector<std::string> symvers;	// FILE (one target) or RELEASE=PATH, repeatable

@@ -1,14 +1,9 @@
 #include "kmod-trace/bench/bench_results.h"
-#include "kmod-trace/util/fd.h"
+#include "kmod-trace/util/file.h"
 
 #include "kmod-trace/bench/bench_stats.h"
 
 #include <nlohmann/json.hpp>
-
-#include <cstring>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 using nlohmann::json;
 
@@ -106,30 +101,7 @@ std::string to_json_text(const results &r)
 
 result<void> write_results(const results &r, const std::string &path)
 {
-	const std::string text = to_json_text(r);
-	const std::string tmp = path + ".tmp";
-	unique_fd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-	if (!fd)
-		return make_error(errno, tmp + ": " + std::strerror(errno));
-	size_t done = 0;
-	while (done < text.size()) {
-		ssize_t n = write(fd.get(), text.data() + done, text.size() - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			fd.reset();
-			unlink(tmp.c_str());
-			return make_error(e, tmp + ": " + std::strerror(e));
-		}
-		done += static_cast<size_t>(n);
-	}
-	if (fd.close() != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
-		int e = errno;
-		unlink(tmp.c_str());
-		return make_error(e, path + ": " + std::strerror(e));
-	}
-	return {};
+	return write_file_atomic(path, to_json_text(r));
 }
 
 // The reader lives in bench_results_read.cpp.

@@ -50,6 +50,7 @@ struct attempt_record {
 	std::string op = "load";	// or "unload"
 	uint32_t pid = 0;	// tgid
 	uint32_t tid = 0;
+	uint32_t ppid = 0;	// the parent's tgid when the attempt began
 	std::string comm;
 	std::string module;	// the kernel's name; else guessed from file
 	std::string file;	// finit_module's file name, if any

@@ -120,6 +120,7 @@ void attempt_builder::add(const kt_event &ev)
 	case KT_EV_BEGIN:
 		a.start_ns = ev.ts_ns;
 		a.op = ev.arg[0] == KT_OP_UNLOAD ? "unload" : "load";
+		a.ppid = static_cast<uint32_t>(ev.arg[1]);
 		break;
 	case KT_EV_END:
 		a.end_ns = ev.ts_ns;

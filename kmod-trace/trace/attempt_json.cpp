@@ -75,6 +75,7 @@ nlohmann::json attempt_to_json(const attempt_record &a, const std::string &kerne
 		{"attempt", a.attempt},
 		{"pid", a.pid},
 		{"tid", a.tid},
+		{"ppid", a.ppid},
 		{"comm", a.comm},
 		{"kernel", kernel},
 		{"result", errno_text(a.result)},

@@ -6,7 +6,9 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <cstdlib>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace kt {
@@ -83,6 +85,55 @@ result<std::string> read_regular_file(const std::string &path, std::size_t limit
 	if (!text)
 		return make_error(text.err().code, path + ": " + text.err().message);
 	return text;
+}
+
+namespace {
+
+result<void> write_all(int fd, std::string_view text)
+{
+	while (!text.empty()) {
+		ssize_t n = ::write(fd, text.data(), text.size());
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno_error(errno);
+		text.remove_prefix(static_cast<size_t>(n));
+	}
+	return {};
+}
+
+} // namespace
+
+result<void> write_file_atomic(const std::string &path, std::string_view text)
+{
+	// mkstemp(): a name no other writer of the same path can pick; in
+	// the same directory, so that rename() stays within one file system.
+	std::string tmp = path + ".XXXXXX";
+	unique_fd fd(::mkostemp(tmp.data(), O_CLOEXEC));
+	if (!fd)
+		return make_error(errno, tmp + ": " + std::strerror(errno));
+	auto fail = [&](int e) {
+		fd.reset();
+		::unlink(tmp.c_str());
+		return make_error(e, tmp + ": " + std::strerror(e));
+	};
+	// mkstemp() creates 0600; readers of the file may be other users.
+	if (::fchmod(fd.get(), 0644) != 0)
+		return fail(errno);
+	if (auto w = write_all(fd.get(), text); !w)
+		return fail(-w.err().code);
+	// Synced before the rename: after a crash the name never points at a
+	// file whose data did not reach the disk.
+	if (::fsync(fd.get()) != 0)
+		return fail(errno);
+	if (fd.close() != 0)
+		return fail(errno);
+	if (::rename(tmp.c_str(), path.c_str()) != 0) {
+		int e = errno;
+		::unlink(tmp.c_str());
+		return make_error(e, path + ": " + std::strerror(e));
+	}
+	return {};
 }
 
 } // namespace kt

@@ -32,6 +32,13 @@ result<std::string> read_file(const std::string &path, std::size_t limit = std::
 // -EFBIG when larger than `limit_mib` MiB. Messages begin with the path.
 result<std::string> read_regular_file(const std::string &path, std::size_t limit_mib);
 
+// Replaces the file at `path` with `text` so that a reader sees the old
+// file or the new one whole, never a part: written to a temporary file in
+// the same directory (mode 0644), synced, then renamed over `path`. On any
+// error the temporary file is removed and `path` is left as it was.
+// Messages begin with the file concerned.
+result<void> write_file_atomic(const std::string &path, std::string_view text);
+
 // Reads a regular file (as read_regular_file) and parses its text; every
 // error, the parser's too, begins with the path.
 template <typename Parse>

@@ -81,7 +81,9 @@ kt_event end(uint64_t attempt, uint64_t ts, uint64_t dur, int64_t ret)
 TEST(attempt_builder, folds_one_successful_load)
 {
 	kt::attempt_builder b;
-	b.add(ev(KT_EV_BEGIN, 1, 1000));
+	kt_event begin = ev(KT_EV_BEGIN, 1, 1000);
+	begin.arg[1] = 42;	// the parent's tgid
+	b.add(begin);
 	b.add(named(1, 1500, "kt_hello"));
 	b.add(state(1, 1600, KT_STATE_COMING));
 	b.add(phase(1, KT_PH_INIT, 1600, 300, 0));
@@ -94,6 +96,7 @@ TEST(attempt_builder, folds_one_successful_load)
 	const auto &a = done[0];
 	EXPECT_EQ(a.module, "kt_hello");
 	EXPECT_EQ(a.comm, "insmod");
+	EXPECT_EQ(a.ppid, 42u);
 	EXPECT_EQ(a.total_ns, 1000u);
 	ASSERT_EQ(a.states.size(), 2u);
 	EXPECT_EQ(a.states[0].state, "COMING");

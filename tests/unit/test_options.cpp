@@ -92,8 +92,8 @@ TEST(options, each_command_takes_exactly_the_options_it_uses)
 			  "--decompress", "--resolve-calls", "--offcpu", "--json", "--color", "--verbose", "--quiet", "--ringbuf-size", "--help"}},
 		{"unload", {"--trace", "--perfetto", "--offcpu", "--json", "--color", "--verbose", "--quiet", "--ringbuf-size",
 			    "--help"}},
-		{"watch", {"--duration", "--filter", "--perfetto", "--resolve-calls", "--offcpu", "--json", "--color", "--verbose",
-			   "--quiet", "--ringbuf-size", "--help"}},
+		{"watch", {"--duration", "--filter", "--perfetto", "--stats", "--interval", "--prometheus",
+			   "--resolve-calls", "--offcpu", "--json", "--color", "--verbose", "--quiet", "--ringbuf-size", "--help"}},
 		{"info", {"--help", "--json", "--color", "--verbose"}},
 		{"doctor", {"--kernel-dir", "--all-kernels", "--kernel-deb", "--headers-deb", "--symvers", "--sig-enforce", "--lockdown", "--trusted-cert", "--jobs", "--json",
 			    "--color", "--verbose", "--quiet", "--help"}},
@@ -231,6 +231,24 @@ TEST(options, commands_refuse_what_they_do_not_take)
 	EXPECT_NE(err.find("kmod-trace storm: --concurrency must be 1 to 1024"), std::string::npos) << err;
 	EXPECT_NE(err.find("kmod-trace storm: --repeat must be 1 to 1024"), std::string::npos) << err;
 	EXPECT_NE(err.find("kmod-trace storm: no module file given"), std::string::npos) << err;
+}
+
+// --interval and --prometheus belong to --stats; checked before the
+// tracer is opened, so nothing is attached for a bad command line.
+TEST(options, watch_refuses_stats_options_without_stats_and_bad_intervals)
+{
+	testing::internal::CaptureStderr();
+	EXPECT_EQ(cli::cmd_watch({"--interval", "5"}), cli::EXIT_USAGE);
+	EXPECT_EQ(cli::cmd_watch({"--prometheus", "/tmp/kt.prom"}), cli::EXIT_USAGE);
+	for (const char *bad : {"0", "-1", "nan"})
+		EXPECT_EQ(cli::cmd_watch({"--stats", "--interval", bad}), cli::EXIT_USAGE) << bad;
+	EXPECT_EQ(cli::cmd_watch({"--stats", "--prometheus", ""}), cli::EXIT_USAGE);
+	const std::string err = testing::internal::GetCapturedStderr();
+	EXPECT_NE(err.find("kmod-trace watch: --interval needs --stats"), std::string::npos) << err;
+	EXPECT_NE(err.find("kmod-trace watch: --prometheus needs --stats"), std::string::npos) << err;
+	EXPECT_NE(err.find("kmod-trace watch: --interval must be a positive number of seconds"), std::string::npos)
+		<< err;
+	EXPECT_NE(err.find("the argument for option 'prometheus' is invalid"), std::string::npos) << err;
 }
 
 // info colours as the other commands do: --color=always, never.

@@ -4,6 +4,7 @@
 #include "cli/storm_render.h"
 #include "kmod-trace/storm/storm_json.h"
 #include "kmod-trace/storm/storm_summary.h"
+#include "test_attempt_support.h"
 
 #include <cerrno>
 #include <gtest/gtest.h>
@@ -22,18 +23,7 @@ kt::storm_request req(uint32_t tid, uint64_t t0, uint64_t t1, int result, size_t
 // module's allocations when bytes > 0.
 kt::attempt_record att(uint32_t tid, uint64_t t0, uint64_t t1, int result, bool load, uint64_t bytes)
 {
-	kt::attempt_record a;
-	a.tid = tid;
-	a.start_ns = t0 * ms + 1000;
-	a.end_ns = t1 * ms - 1000;
-	a.total_ns = a.end_ns - a.start_ns;
-	a.result = result;
-	a.complete = true;
-	if (load)
-		a.phases.push_back({"load", 0, a.total_ns, result, 1, 0});
-	if (bytes)
-		a.phases.push_back({"allocate", 1000, 5000, 0, 2, bytes});
-	return a;
+	return kt_test::traced_load(tid, t0 * ms + 1000, t1 * ms - 1000, result, load, bytes);
 }
 
 kt::storm_summary summarize(const std::vector<kt::storm_request> &r, const std::vector<kt::attempt_record> &a)

@@ -33,19 +33,23 @@ run() {
 	echo "=== EXIT $name $rc"
 }
 
-# watch_start SECONDS: kmod-trace watch in the background, once attached.
+# watch_start SECONDS [OPTION...]: kmod-trace watch --json in the
+# background, once attached.
 watch_start() {
-	kmod-trace watch --json --duration "$1" >/tmp/watch.out 2>/tmp/watch.err &
+	secs=$1
+	shift
+	kmod-trace watch --json --duration "$secs" "$@" >/tmp/watch.out 2>/tmp/watch.err &
 	wpid=$!
 	i=0
 	while ! grep -q attached /tmp/watch.err && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 }
 
-# watch_stop: SIGINT, then its exit status and output as three scenarios.
+# watch_stop [NAME]: SIGINT, then its exit status and output as three
+# scenarios, NAME_rc, NAME_out and NAME_err (NAME: watch by default).
 watch_stop() {
 	kill -INT $wpid
 	wait $wpid
-	run watch_rc echo $?
-	run watch_out cat /tmp/watch.out
-	run watch_err cat /tmp/watch.err
+	run "${1:-watch}_rc" echo $?
+	run "${1:-watch}_out" cat /tmp/watch.out
+	run "${1:-watch}_err" cat /tmp/watch.err
 }

@@ -19,6 +19,14 @@ run storm_left sh -c 'grep -c "^kt_hello " /proc/modules'
 # raid0 and raid1 from the tree, each after md_mod, which they share.
 run storm_deps kmod-trace storm --with-deps --concurrency 4 --repeat 4 --json raid0 raid1
 run storm_deps_left sh -c 'grep -cE "^(raid0|raid1|md_mod) " /proc/modules'
+# watch --stats beside the same finit storm: its counts must be the
+# storm's own (attempts, wasted bytes); its Prometheus file comes back for
+# promtool on the host.
+watch_start 120 --stats --prometheus /tmp/kt.prom
+run stats_storm kmod-trace storm --concurrency 4 --repeat 16 --json /samples/kt_hello.ko
+watch_stop stats
+run stats_prom cat /tmp/kt.prom
+run stats_prom_dir ls -a /tmp
 # Programs and links go with the last fd; their maps only after the
 # programs' deferred free (an RCU grace period, then a workqueue), which a
 # 7.2 guest under TCG was seen to take past the next command: at exit no

@@ -303,3 +303,83 @@ TEST(vm_generic, whole_tree_and_modprobe_btrfs)
 	EXPECT_EQ(in(g, "modprobe_r").exit, 0) << in(g, "modprobe_r").err;
 	EXPECT_FALSE(has_line_starting(in(g, "lsmod_after").out, "btrfs ")) << in(g, "lsmod_after").out;
 }
+
+namespace {
+
+// promtool's verdict on a Prometheus text file: its exit status and what it
+// printed. promtool comes with Debian's prometheus package (scripts/setup).
+std::pair<int, std::string> promtool_check(const std::string &text)
+{
+	char path[] = "/tmp/kt-prom-XXXXXX";
+	const int fd = mkstemp(path);
+	if (fd < 0)
+		return {-1, "mkstemp failed"};
+	const bool wrote = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+	close(fd);
+	std::string out;
+	int status = -1;
+	if (FILE *p = wrote ? popen(("promtool check metrics < " + std::string(path) + " 2>&1").c_str(), "r") : nullptr) {
+		char buf[512];
+		while (size_t n = fread(buf, 1, sizeof buf, p))
+			out.append(buf, n);
+		status = pclose(p);
+	}
+	unlink(path);
+	return {status, out};
+}
+
+} // namespace
+
+// watch --stats beside a same-file finit storm: the load attempts it
+// counted are the storm's requests (one finit_module() each), and the
+// module memory they wasted is the storm's wasted_bytes. The storm's
+// delete_module() afterwards is an unload, counted apart.
+TEST(vm_smp, watch_stats_agree_with_the_storms_own_summary)
+{
+	const guest_run &g = smp_run();
+	EXPECT_EQ(in(g, "stats_rc").out, "0\n") << in(g, "stats_err").out;
+	const nlohmann::json storm = storm_json(g, "stats_storm", 16);
+	const auto lines = in(g, "stats_out").json();
+	ASSERT_FALSE(lines.empty()) << in(g, "stats_out").out << in(g, "stats_err").out;
+	const nlohmann::json &s = lines.back();
+	EXPECT_TRUE(s.value("final", false)) << s.dump(1);
+	EXPECT_EQ(s.value("attempts", 0u), storm.value("attempts", 1u)) << s.dump(1) << storm.dump(1);
+	EXPECT_EQ(s.value("wasted_bytes", 1u), storm.value("wasted_bytes", 2u)) << s.dump(1) << storm.dump(1);
+	EXPECT_EQ(s.value("successes", 0u), storm["results"].value("0", 1u)) << s.dump(1);
+	EXPECT_EQ(s["failures"].value("duplicate", 0u), storm["results"].value("-EEXIST", 1u)) << s.dump(1);
+	EXPECT_EQ(s.value("unloads", 0u), 1u) << s.dump(1);
+	EXPECT_EQ(s.value("lost_events", 1u), 0u);
+	uint64_t dups = 0, storm_dups = 0;
+	for (const char *k : {"deduplicated", "refused_early", "refused_after_allocation"}) {
+		dups += s["duplicates"].value(k, 0u);
+		storm_dups += storm["duplicates"].value(k, 0u);
+	}
+	EXPECT_EQ(dups, storm_dups) << s.dump(1) << storm.dump(1);
+	std::printf("%s: watch --stats %llu attempts, %llu wasted bytes, %llu duplicates; storm %llu requests, "
+		    "%llu wasted bytes, %llu duplicates\n",
+		    storm.value("kernel", "").c_str(), static_cast<unsigned long long>(s.value("attempts", 0u)),
+		    static_cast<unsigned long long>(s.value("wasted_bytes", 0u)), static_cast<unsigned long long>(dups),
+		    static_cast<unsigned long long>(storm.value("attempts", 0u)),
+		    static_cast<unsigned long long>(storm.value("wasted_bytes", 0u)),
+		    static_cast<unsigned long long>(storm_dups));
+	ASSERT_EQ(s["duplicate_requests"].size(), dups) << s.dump(1);
+	for (const auto &d : s["duplicate_requests"]) {
+		EXPECT_EQ(d.value("module", ""), "kt_hello");
+		EXPECT_EQ(d.value("comm", ""), "kmod-trace") << "the storm's workers";
+		// the storm's parent: the guest script's shell
+		EXPECT_GT(d.value("ppid", 0u), 1u) << d.dump();
+		EXPECT_NE(d.value("ppid", 0u), d.value("pid", 0u)) << d.dump();
+	}
+	const std::string &prom = in(g, "stats_prom").out;
+	EXPECT_NE(prom.find("kmod_trace_module_load_attempts_total 16\n"), std::string::npos) << prom;
+	EXPECT_NE(prom.find("kmod_trace_module_load_wasted_bytes_total{module=\"kt_hello\"} " +
+			    std::to_string(storm.value("wasted_bytes", 0u)) + "\n"),
+		  std::string::npos)
+		<< prom;
+	const auto [status, said] = promtool_check(prom);
+	EXPECT_EQ(status, 0) << "promtool check metrics (is promtool installed? scripts/setup installs the "
+				"prometheus package):\n"
+			     << said << prom;
+	EXPECT_EQ(in(g, "stats_prom_dir").out.find("kt.prom."), std::string::npos)
+		<< "a temporary file was left:\n" << in(g, "stats_prom_dir").out;
+}
