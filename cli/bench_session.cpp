@@ -45,7 +45,7 @@ bool bench_signals::raised() const
 kt::result<std::unique_ptr<bench_tracer>> bench_tracer::open(const std::string &module_path, uint32_t ringbuf_bytes,
 							       bool verbose)
 {
-	auto opened = tracer::open({getpid(), ringbuf_bytes, verbose});
+	auto opened = tracer::open({.tgid = getpid(), .ringbuf_bytes = ringbuf_bytes, .verbose = verbose});
 	if (!opened)
 		return make_error(EIO, "cannot attach the tracer: " + opened.err().message);
 	return std::unique_ptr<bench_tracer>(new bench_tracer(std::move(opened.value()), dir_of(module_path)));

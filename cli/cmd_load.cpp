@@ -97,8 +97,12 @@ bool trace_options_need_trace(const options &c, const char *cmd)
 std::unique_ptr<tracer> open_tracer(const options &c, const char *cmd,
 				    std::function<std::string(const std::string &)> module_file = {})
 {
-	auto t = tracer::open({getpid(), c.ringbuf_bytes, c.verbose, c.resolve_calls, c.offcpu,
-			       std::move(module_file)});
+	auto t = tracer::open({.tgid = getpid(),
+			       .ringbuf_bytes = c.ringbuf_bytes,
+			       .verbose = c.verbose,
+			       .resolve_calls = c.resolve_calls,
+			       .offcpu = c.offcpu,
+			       .module_file = std::move(module_file)});
 	if (!t) {
 		if (c.verbose)
 			print_capability_report(nullptr);

@@ -148,8 +148,9 @@ int cmd_storm(const args_t &args)
 	// Handlers first: a signal while attaching must still end the run.
 	std::signal(SIGINT, on_signal);
 	std::signal(SIGTERM, on_signal);
-	auto opened = tracer::open({getpid(), opt.ringbuf_bytes ? opt.ringbuf_bytes : storm_ringbuf_bytes,
-				    opt.verbose, false});
+	auto opened = tracer::open({.tgid = getpid(),
+				     .ringbuf_bytes = opt.ringbuf_bytes ? opt.ringbuf_bytes : storm_ringbuf_bytes,
+				     .verbose = opt.verbose});
 	if (!opened) {
 		print_error("storm", opened.err());
 		return EXIT_FAILED;

@@ -130,8 +130,10 @@ private:
 // it could not.
 std::unique_ptr<tracer> attach(const options &opt)
 {
-	auto opened = tracer::open({0, opt.ringbuf_bytes ? opt.ringbuf_bytes : watch_ringbuf_bytes, opt.verbose,
-				      opt.resolve_calls, opt.offcpu});
+	auto opened = tracer::open({.ringbuf_bytes = opt.ringbuf_bytes ? opt.ringbuf_bytes : watch_ringbuf_bytes,
+				      .verbose = opt.verbose,
+				      .resolve_calls = opt.resolve_calls,
+				      .offcpu = opt.offcpu});
 	if (!opened) {
 		if (opt.verbose)
 			print_capability_report(nullptr);

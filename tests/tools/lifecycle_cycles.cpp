@@ -99,7 +99,7 @@ int main(int argc, char **argv)
 	auto t0 = std::chrono::steady_clock::now();
 	for (unsigned long i = 0; i < n; i++) {
 		if (!t) {
-			auto opened = kt::tracer::open({getpid(), 0, false});
+			auto opened = kt::tracer::open({.tgid = getpid()});
 			if (!opened) {
 				std::fprintf(stderr, "cycle %lu: %s\n", i, opened.err().message.c_str());
 				break;
