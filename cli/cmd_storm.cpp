@@ -7,7 +7,9 @@
 #include "cli/storm_render.h"
 #include "cli/trace_session.h"
 #include "kmod-trace/storm/storm_json.h"
+#include "kmod-trace/storm/storm_perfetto.h"
 #include "kmod-trace/storm/storm_run.h"
+#include "kmod-trace/storm/storm_times.h"
 #include "kmod-trace/trace/attempt_json.h"
 
 #include <atomic>
@@ -36,7 +38,9 @@ const char *storm_examples =
 	"  kmod-trace storm --concurrency 4 --repeat 16 ./kt_hello.ko\n"
 	"  kmod-trace storm -c 8 -r 64 --json ./a.ko ./b.ko\n"
 	"  kmod-trace storm --syscall init ./kt_hello.ko      # no deduplication by file\n"
-	"  kmod-trace storm --with-deps -c 8 raid0 raid1     # md_mod, shared, collides\n\n"
+	"  kmod-trace storm --with-deps -c 8 raid0 raid1     # md_mod, shared, collides\n"
+	"  kmod-trace storm --no-trace -c 4 -r 32 ./kt_hello.ko # results and wall time only\n"
+	"  kmod-trace storm --perfetto /tmp/storm.json ./kt_hello.ko  # open in ui.perfetto.dev\n\n"
 	"Each request is one finit_module() (or init_module()) call; duplicates end as\n"
 	"deduplicated (waited for a concurrent load of the same file, 6.4 on), refused\n"
 	"early (before allocating, 6.4 on) or refused after allocation (6.1), and\n"
@@ -49,13 +53,15 @@ const command_spec storm_spec{cmd::storm, "storm",
 			      "Load modules from many workers at once, traced, then unload them.\n\nOptions",
 			      storm_examples};
 
-std::string count_error(const options &o)
+std::string storm_usage_error(const options &o)
 {
 	auto bad = [](unsigned v, unsigned max) { return v == 0 || v > max; };
 	if (bad(o.concurrency, storm_max_concurrency))
 		return "--concurrency must be 1 to " + std::to_string(storm_max_concurrency);
 	if (bad(o.repeat, storm_max_repeat))
 		return "--repeat must be 1 to " + std::to_string(storm_max_repeat);
+	if (o.no_trace && o.ringbuf_bytes)
+		return "--ringbuf-size has no use with --no-trace";
 	return "";
 }
 
@@ -87,24 +93,58 @@ bool every_module_loaded(const storm_summary &s, const std::vector<storm_module>
 	return true;
 }
 
-// After the storm: its attempts, the summary, the unloading, the output,
-// and the exit status.
-int finish(tracer &t, const options &opt, const storm_plan &plan, const storm_config &cfg,
-	   const result<storm_outcome> &outcome)
+// The tracer's attempts of the storm; none without the tracer, or (after
+// saying why) when its ring buffer could not be read.
+result<std::vector<attempt_record>> storm_attempts(tracer *t)
 {
-	auto attempts = collect_attempts(t, 5000);
+	if (!t)
+		return std::vector<attempt_record>{};
+	auto attempts = collect_attempts(*t, 5000);
 	if (!attempts)
 		print_error("storm", attempts.err());
+	return attempts;
+}
+
+storm_facts storm_facts_of(const tracer *t, const storm_config &cfg, const storm_outcome &o, const storm_times &times)
+{
+	storm_facts f{kernel_release(), cfg.concurrency, cfg.repeat, storm_syscall_name(cfg.syscall),
+		      times.wall_ns, o.stopped, t ? t->lost_events() : 0, {}, {}};
+	f.live_ns = times.live_ns;
+	f.traced = t != nullptr;
+	return f;
+}
+
+// Text or JSON to stdout, and the --perfetto file; false when that file
+// cannot be written.
+bool print_storm(const options &opt, const storm_summary &s, const storm_facts &f, const std::vector<std::string> &names,
+		 const storm_outcome &o, const std::vector<attempt_record> &attempts)
+{
+	if (opt.json)
+		std::printf("%s\n", json_text(storm_to_json(s, f)).c_str());
+	else if (!opt.quiet)
+		std::printf("%s", render_storm(s, f, want_color(opt.color, STDOUT_FILENO)).c_str());
+	return opt.perfetto.empty() ||
+	       write_trace_file(opt.perfetto, storm_perfetto_trace(names, o.requests, attempts,
+								    static_cast<uint32_t>(getpid())));
+}
+
+// After the storm: its attempts (t: the tracer, null with --no-trace), the
+// summary, the unloading, the output, and the exit status.
+int finish(tracer *t, const options &opt, const storm_plan &plan, const storm_config &cfg,
+	   const result<storm_outcome> &outcome)
+{
+	auto attempts = storm_attempts(t);
 	const storm_outcome o = outcome ? *outcome : storm_outcome{};
+	const std::vector<attempt_record> seen = attempts ? *attempts : std::vector<attempt_record>{};
 	std::vector<std::string> names, paths;
+	std::vector<bool> must_load;
 	for (const auto &m : plan.modules) {
 		names.push_back(m.name);
 		paths.push_back(m.path);
+		must_load.push_back(!m.loaded_before);
 	}
-	const storm_summary s = summarize_storm(names, paths, o.requests,
-						attempts ? *attempts : std::vector<attempt_record>{});
-	storm_facts facts{kernel_release(), cfg.concurrency, cfg.repeat, storm_syscall_name(cfg.syscall),
-			  o.end_ns > o.start_ns ? o.end_ns - o.start_ns : 0, o.stopped, t.lost_events(), {}, {}};
+	const storm_summary s = summarize_storm(names, paths, o.requests, seen);
+	storm_facts facts = storm_facts_of(t, cfg, o, storm_wall_times(o.start_ns, o.end_ns, o.requests, seen, must_load));
 	if (!opt.keep) {
 		storm_cleanup c = unload_storm_modules(plan.modules);
 		facts.unloaded = c.unloaded;
@@ -113,14 +153,21 @@ int finish(tracer &t, const options &opt, const storm_plan &plan, const storm_co
 			facts.left.push_back(e.message);
 		}
 	}
-	if (opt.json)
-		std::printf("%s\n", json_text(storm_to_json(s, facts)).c_str());
-	else if (!opt.quiet)
-		std::printf("%s", render_storm(s, facts, want_color(opt.color, STDOUT_FILENO)).c_str());
-	print_lost(t, {opt.json, false, ""});
-	const bool ok = outcome && attempts && !o.stopped && facts.left.empty() &&
+	const bool written = print_storm(opt, s, facts, names, o, seen);
+	if (t)
+		print_lost(*t, {opt.json, false, ""});
+	const bool ok = outcome && attempts && written && !o.stopped && facts.left.empty() &&
 			every_module_loaded(s, plan.modules);
 	return ok ? EXIT_OK : EXIT_FAILED;
+}
+
+// --no-trace: the storm alone, in this thread.
+int run_untraced(const options &opt, const storm_plan &plan, const storm_config &cfg)
+{
+	if (opt.verbose)
+		print_capability_report(nullptr);
+	storm_outcome o = stop_requested ? storm_outcome{{}, 0, 0, true} : run_storm(plan, cfg, stop_requested);
+	return finish(nullptr, opt, plan, cfg, o);
 }
 
 } // namespace
@@ -130,7 +177,7 @@ int cmd_storm(const args_t &args)
 	auto [opt, files, done] = read_command_line(storm_spec, args, "no module file given");
 	if (done)
 		return *done;
-	if (std::string e = count_error(opt); !e.empty()) {
+	if (std::string e = storm_usage_error(opt); !e.empty()) {
 		print_error("storm", e + " (try --help)");
 		return EXIT_USAGE;
 	}
@@ -148,6 +195,8 @@ int cmd_storm(const args_t &args)
 	// Handlers first: a signal while attaching must still end the run.
 	std::signal(SIGINT, on_signal);
 	std::signal(SIGTERM, on_signal);
+	if (opt.no_trace)
+		return run_untraced(opt, *plan, cfg);
 	auto opened = tracer::open({.tgid = getpid(),
 				     .ringbuf_bytes = opt.ringbuf_bytes ? opt.ringbuf_bytes : storm_ringbuf_bytes,
 				     .verbose = opt.verbose});
@@ -162,7 +211,7 @@ int cmd_storm(const args_t &args)
 						       : run_traced(t, *plan, cfg);
 	if (!outcome)
 		print_error("storm", outcome.err());
-	return finish(t, opt, *plan, cfg, outcome);
+	return finish(&t, opt, *plan, cfg, outcome);
 }
 
 } // namespace kt::cli

@@ -168,6 +168,13 @@ const option_spec table[] = {
 	 flag<&options::with_deps>},
 	{"keep", storm, "leave loaded what the storm loaded (default: unload it afterwards)",
 	 flag<&options::keep>},
+	{"no-trace", storm,
+	 "no BPF: only the requests' results and the wall time (no duplicate ends, waste or LIVE time)",
+	 flag<&options::no_trace>},
+	{"perfetto", storm,
+	 "also write a Chrome trace (Perfetto) to this file: a track per worker, each request a slice, "
+	 "its traced attempt's phases inside",
+	 value<&options::perfetto>},
 	{"resolve-calls", load | watch,
 	 "probe every resolve_symbol() call: the exact call count, at the cost of a "
 	 "trampoline per imported symbol (default: the phase is bracketed and counted "

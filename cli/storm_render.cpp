@@ -25,10 +25,12 @@ std::string results_text(const storm_tally &t)
 	return out.empty() ? "none" : out;
 }
 
-std::string tally_lines(const storm_tally &t, const char *indent)
+std::string tally_lines(const storm_tally &t, const char *indent, bool traced)
 {
 	const duplicate_counts &d = t.duplicates;
 	std::string out = std::string(indent) + "results: " + results_text(t) + "\n";
+	if (!traced)
+		return out + indent + "duplicates, wasted: not known (--no-trace)\n";
 	out += std::string(indent) + "duplicates: " + std::to_string(d.deduplicated) + " deduplicated (waited " +
 	       ms(t.waited_ns) + "), " + std::to_string(d.refused_early) + " refused early, " +
 	       std::to_string(d.refused_after_allocation) + " refused after allocation\n";
@@ -48,13 +50,17 @@ std::string render_storm(const storm_summary &s, const storm_facts &f, bool colo
 			  std::to_string(s.modules.size()) + " module(s), repeat " + std::to_string(f.repeat) + ", by " +
 			  f.syscall + "_module(), kernel " + f.kernel + ": " + std::to_string(s.total.attempts) +
 			  " attempts in " + ms(f.wall_ns) + "\n";
+	if (f.live_ns)
+		out += "  every module LIVE after " + ms(*f.live_ns) + "\n";
+	else if (!f.traced)
+		out += "  every module LIVE after: not known (--no-trace)\n";
 	if (f.stopped)
 		out += paint(color, "33", "  stopped by a signal before every request was made") + "\n";
-	out += tally_lines(s.total, "  ");
+	out += tally_lines(s.total, "  ", f.traced);
 	if (s.modules.size() > 1)
 		for (const auto &m : s.modules)
 			out += escape_for_tty(m.name) + ": " + std::to_string(m.tally.attempts) + " attempts\n" +
-			       tally_lines(m.tally, "  ");
+			       tally_lines(m.tally, "  ", f.traced);
 	for (const auto &u : f.unloaded)
 		out += "unloaded " + escape_for_tty(u) + "\n";
 	return out;

@@ -124,18 +124,21 @@ void print_capability_report(const tracer *t)
 	}
 }
 
-bool perfetto_sink::write() const
+bool write_trace_file(const std::string &path, const nlohmann::json &trace)
 {
-	if (path_.empty())
-		return true;
-	std::ofstream f(path_, std::ios::trunc);
+	std::ofstream f(path, std::ios::trunc);
 	if (f)
-		f << json_text(perfetto_trace(all_)) << "\n";
+		f << json_text(trace) << "\n";
 	if (!f) {
-		print_error("trace", "cannot write " + path_ + ": " + std::strerror(errno));
+		print_error("trace", "cannot write " + path + ": " + std::strerror(errno));
 		return false;
 	}
 	return true;
+}
+
+bool perfetto_sink::write() const
+{
+	return path_.empty() || write_trace_file(path_, perfetto_trace(all_));
 }
 
 } // namespace kt::cli

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,10 @@ std::string kernel_release();
 // tracefs, kprobes), then, when the tracer opened, how each function is
 // probed and which phases go unmeasured and why. To stderr.
 void print_capability_report(const tracer *t);
+
+// Writes a Chrome trace (perfetto_trace(), storm_perfetto_trace()) to
+// path; false (after printing why) when the file cannot be written.
+bool write_trace_file(const std::string &path, const nlohmann::json &trace);
 
 // Gathers attempts for --perfetto and writes them at the end.
 class perfetto_sink {

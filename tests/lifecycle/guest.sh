@@ -223,4 +223,54 @@ live=$(grep '"op":"load"' $T/watchS.out | grep '"module":"kt_hello"' | grep -c '
 [ "$live" = 1 ]; result same8_exactly_one_attempt_reaches_live $? "$live reached LIVE"
 kmod-trace unload kt_hello > /dev/null 2>&1
 bpf_clean same8_no_bpf_left
+# ---- 6. storms ended by SIGINT, SIGTERM and kill -9 ----
+# Each request of kt_fail_init is a whole load whose init fails (6.1
+# waits for a concurrent one in add_unformed_module(), 6.4 on in
+# idempotent_init_module() or module_patient_check_exists(), then loads
+# again), so its 1,024 requests keep the storm going for seconds under
+# TCG; kt_hello, loaded by its first request, is what must be unloaded.
+storm_args="--concurrency 4 --repeat 1024 $S/kt_hello.ko $S/kt_fail_init.ko"
+mods() { cut -d' ' -f1 /proc/modules | sort; }
+# storm_bg NAME ARGS...: a storm in the background (output in $T/NAME.out
+# and .err), returning once kt_hello is in the kernel (30 s at most): the
+# storm is then past its tracer's attaching and in the middle of its run.
+storm_bg() {
+	_name=$1
+	shift
+	kmod-trace storm "$@" > $T/$_name.out 2> $T/$_name.err &
+	_pid=$!
+	i=0
+	while ! loaded kt_hello && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	loaded kt_hello; result "${_name}_running" $? "$(head -c 200 $T/$_name.err)"
+}
+storm_ended() {	# storm_ended NAME: a partial summary, exit 1, nothing loaded
+	echo "FIGURE $1 exit $rc"
+	[ "$rc" = 1 ]; result "$1_exit_1" $? "exit $rc $(head -c 200 $T/$1.err)"
+	grep -q '"stopped":true' $T/$1.out; result "$1_partial_summary" $? "$(head -c 300 $T/$1.out)"
+	grep -q '"unloaded":\["kt_hello"\]' $T/$1.out; result "$1_unloaded_kt_hello" $? "$(head -c 300 $T/$1.out)"
+	mods > $T/mods-after
+	cmp -s $T/mods-before $T/mods-after; result "$1_nothing_left_loaded" $? "$(diff $T/mods-before $T/mods-after | grep '^[-+][a-z]' | tr '\n' ' ')"
+}
+mods > $T/mods-before
+for sig in INT TERM; do
+	storm_bg storm_sig$sig --json $storm_args
+	stop_after $sig $_pid
+	storm_ended storm_sig$sig
+	bpf_clean storm_sig${sig}_no_bpf_left
+done
+storm_bg storm_nt --no-trace --json $storm_args
+stop_after INT $_pid
+storm_ended storm_nt
+grep -q '"traced":false' $T/storm_nt.out; result storm_nt_says_untraced $?
+# kill -9 cannot unload: kt_hello, in the kernel since the first request,
+# stays, kt_fail_init never loads, and nothing of the tracer is left.
+storm_bg kill9_storm $storm_args
+sleep 1
+kill -9 $_pid; wait $_pid 2>/dev/null
+bpf_clean kill9_storm_no_bpf_left
+mods > $T/mods-after
+extra=$(diff $T/mods-before $T/mods-after | grep '^[-+][a-z]' | tr '\n' ' ')
+[ "$extra" = "+kt_hello " ]; result kill9_storm_leaves_kt_hello_alone $? "changed: $extra"
+kmod-trace unload kt_hello > /dev/null 2>&1
+loaded kt_hello; [ $? = 1 ]; result kill9_storm_kt_hello_unloadable $?
 echo "LIFECYCLE DONE"

@@ -100,7 +100,7 @@ TEST(options, each_command_takes_exactly_the_options_it_uses)
 		{"bench", {"--cycles", "--warmup", "--jitter-us", "--decompress", "--json", "--no-trace", "--kernel-config", "--no-progress",
 			   "--color", "--verbose", "--quiet", "--ringbuf-size", "--help"}},
 		{"compare", {"--threshold", "--alpha", "--resamples", "--html", "--color", "--quiet", "--help"}},
-		{"storm", {"--concurrency", "--repeat", "--syscall", "--with-deps", "--keep", "--json", "--color", "--verbose", "--quiet",
+		{"storm", {"--concurrency", "--repeat", "--syscall", "--with-deps", "--keep", "--no-trace", "--perfetto", "--json", "--color", "--verbose", "--quiet",
 			   "--ringbuf-size", "--help"}},
 	};
 	for (const auto &c : all_commands)
@@ -184,6 +184,10 @@ TEST(options, values_land_in_their_fields)
 	EXPECT_EQ(storm.opt.syscall, "init");
 	EXPECT_TRUE(storm.opt.keep);
 	EXPECT_EQ(parse(cli::cmd::storm, {"m.ko"}).opt.syscall, "finit");
+	auto untraced = parse(cli::cmd::storm, {"--no-trace", "--perfetto", "/tmp/s.json", "m.ko"});
+	ASSERT_EQ(untraced.rc, 0) << untraced.err;
+	EXPECT_TRUE(untraced.opt.no_trace);
+	EXPECT_EQ(untraced.opt.perfetto, "/tmp/s.json");
 	EXPECT_EQ(parse(cli::cmd::storm, {"--syscall", "both", "m.ko"}).rc, cli::EXIT_USAGE);
 
 	auto compare = parse(cli::cmd::compare, {"--threshold", "5", "a.json", "b.json"});
