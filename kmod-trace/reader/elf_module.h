@@ -78,6 +78,19 @@ struct exported_symbol {
 	std::string ns;
 };
 
+// A defined STT_FUNC symbol in an executable section (.text, .init.text,
+// .text.unlikely, ...): what a probe on the module's own code names. The
+// section is kept so that aliases (one address, several names) can be told
+// apart from functions.
+struct function_symbol {
+	std::string name;
+	std::string section;
+	std::uint64_t value = 0;	// offset in the section
+	std::uint64_t size = 0;
+	bool global = false;		// STB_GLOBAL or STB_WEAK
+	bool init = false;		// in an .init* section: freed after init
+};
+
 struct module_info {
 	std::uint64_t elf_size = 0;		// the image without the signature
 	std::vector<modinfo_entry> modinfo;
@@ -89,6 +102,7 @@ struct module_info {
 	std::vector<relocation_section> relocations;
 	std::vector<imported_symbol> imports;
 	std::vector<exported_symbol> exports;	// sorted by name
+	std::vector<function_symbol> functions;	// in symbol table order
 	bool has_btf = false;
 	std::uint64_t btf_size = 0;
 	bool has_this_module = false;		// .gnu.linkonce.this_module
