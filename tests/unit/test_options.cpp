@@ -89,7 +89,8 @@ TEST(options, each_command_takes_exactly_the_options_it_uses)
 {
 	const std::map<std::string, std::set<std::string>> want = {
 		{"load", {"--force", "--trace", "--perfetto", "--force-vermagic", "--force-modversion", "--with-deps",
-			  "--decompress", "--resolve-calls", "--json", "--color", "--verbose", "--quiet", "--ringbuf-size", "--help"}},
+			  "--decompress", "--resolve-calls", "--functions", "--folded", "--json", "--color", "--verbose", "--quiet",
+			  "--ringbuf-size", "--help"}},
 		{"unload", {"--trace", "--perfetto", "--json", "--color", "--verbose", "--quiet", "--ringbuf-size",
 			    "--help"}},
 		{"watch", {"--duration", "--filter", "--perfetto", "--resolve-calls", "--json", "--color", "--verbose",
