@@ -148,7 +148,7 @@ tracefs_clean() {	# tracefs_clean NAME
 }
 kmod-trace load --trace --functions --json $S/kt_tree.ko leaf_calls=37 > $T/fn.out 2> $T/fn.err
 rc=$?
-[ $rc = 0 ] && grep -q '"path":\["kt_tree_init","kt_tree_walk","kt_tree_leaf"\],"calls":37' $T/fn.out
+[ $rc = 0 ] && grep -q '"calls":37,"path":\["kt_tree_init","kt_tree_walk","kt_tree_leaf"\]' $T/fn.out
 result functions_load $? "exit $rc $(head -c 200 $T/fn.err)"
 tracefs_clean functions_load_nothing_left
 kmod-trace unload kt_tree > /dev/null 2>&1
