@@ -1,6 +1,7 @@
 // kmod-trace load / unload: load or remove a module through libkmod,
 // optionally traced.
 #include "cli/commands.h"
+#include "cli/functions_report.h"
 #include "cli/options.h"
 #include "cli/output.h"
 #include "cli/trace_session.h"
@@ -29,6 +30,8 @@ const char *load_examples =
 	"  kmod-trace load --trace ./kt_hello.ko\n"
 	"  kmod-trace load --trace --json /samples/kt_fail_init.ko\n"
 	"  kmod-trace load --trace xfs                 (libcrc32c first, each traced)\n"
+	"  kmod-trace load --trace --functions ./kt_tree.ko leaf_calls=37\n"
+	"  kmod-trace load --trace --functions=2 --folded init.folded ./my_driver.ko\n"
 	"  kmod-trace load --with-deps ./kt_needs_crc.ko  (its depends= from the tree first)\n"
 	"  kmod-trace load --decompress kernel xfs\n\n"
 	"A module NAME is loaded as modprobe does: its dependencies first\n"
@@ -123,8 +126,10 @@ std::unique_ptr<tracer> open_tracer(const options &c, const char *cmd,
 // Perfetto file cannot be written.
 // facts_of: what the file of the attempt's module says (the target's was
 // read up front; a dependency's is read only when it is refused).
+// extra_of: what the command adds to an attempt's output (--functions).
 bool report(tracer &t, const options &c, const char *cmd, symbol_lookup &lookup,
-	    const std::function<module_facts(const attempt_record &)> &facts_of)
+	    const std::function<module_facts(const attempt_record &)> &facts_of,
+	    const std::function<attempt_extra(const attempt_record &)> &extra_of = nullptr)
 {
 	print_options o{c.json, want_color(c.color, STDOUT_FILENO), c.perfetto};
 	auto attempts = collect_attempts(t, 2000);
@@ -135,7 +140,7 @@ bool report(tracer &t, const options &c, const char *cmd, symbol_lookup &lookup,
 	perfetto_sink sink(c.perfetto);
 	for (auto &a : *attempts) {
 		explain_attempt(a, lookup, a.result < 0 && a.op == "load" ? facts_of(a) : module_facts{});
-		print_attempt(a, t, o);
+		print_attempt(a, t, o, extra_of ? extra_of(a) : attempt_extra{});
 		sink.add(a);
 	}
 	print_lost(t, o);
@@ -188,6 +193,8 @@ int cmd_load(const args_t &args)
 	auto [opt, positional, done] = read_command_line(load_spec, args, "no module given");
 	if (done)
 		return *done;
+	if (int bad = check_functions_options(opt); bad != EXIT_OK)
+		return bad;
 	load_request req;
 	req.module = positional[0];
 	req.params = join_params({positional.begin() + 1, positional.end()});
@@ -223,6 +230,11 @@ int cmd_load(const args_t &args)
 	std::map<std::string, std::string> files;
 	for (const auto &s : *plan)
 		files[s.name] = s.path;
+	// Armed before the tracer: its watchdog forks, and the probes must
+	// be in place before the module comes.
+	armed_functions fn;
+	if (opt.functions_depth >= 0 && !(fn = arm_functions(plan->back().path)).probes)
+		return EXIT_FAILED;
 	std::unique_ptr<tracer> t;
 	if (opt.trace && !(t = open_tracer(opt, "load", [files](const std::string &m) {
 		    auto it = files.find(m);
@@ -230,6 +242,10 @@ int cmd_load(const args_t &args)
 	    })))
 		return EXIT_FAILED;
 	const load_run run = loader->load_steps(std::move(*plan), req);
+	std::optional<call_tree> calls;
+	if (fn.probes)
+		calls = collect_functions(*fn.probes, static_cast<unsigned>(opt.functions_depth));
+	const bool functions_ok = !fn.probes || (calls && (opt.folded.empty() || write_folded(opt.folded, *calls)));
 	if (t) {
 		symbol_lookup lookup(is_path ? dir_of(req.module) : "");
 		auto facts_of = [&](const attempt_record &a) {
@@ -241,10 +257,16 @@ int cmd_load(const args_t &args)
 					preflight(s.path, true, f);
 			return f;
 		};
-		if (!report(*t, opt, "load", lookup, facts_of))
+		auto extra_of = [&](const attempt_record &a) {
+			return calls && a.op == "load" && a.module == fn.module
+				       ? functions_extra(*calls, want_color(opt.color, STDOUT_FILENO))
+				       : attempt_extra{};
+		};
+		if (!report(*t, opt, "load", lookup, facts_of, extra_of))
 			return EXIT_FAILED;
 	}
-	return finish_load(run, opt, t != nullptr);
+	const int status = finish_load(run, opt, t != nullptr);
+	return functions_ok ? status : EXIT_FAILED;
 }
 
 int cmd_unload(const args_t &args)

@@ -54,6 +54,17 @@ po::value_semantic *decompress_value(options &o)
 	});
 }
 
+// --functions alone is no depth limit (0); --functions=DEPTH limits it.
+// The value is optional, so Boost would take the next word as it
+// ("--functions x.ko"): bare_functions() gives a bare --functions its 0.
+po::value_semantic *functions_value(options &o)
+{
+	return po::value(&o.functions_depth)->implicit_value(0)->value_name("DEPTH")->notifier([](int v) {
+		if (v < 0)
+			throw po::validation_error(po::validation_error::invalid_option_value, "functions", std::to_string(v));
+	});
+}
+
 po::value_semantic *syscall_value(options &o)
 {
 	return po::value(&o.syscall)->default_value(o.syscall)->notifier([](const std::string &v) {
@@ -76,6 +87,13 @@ po::value_semantic *prometheus_value(options &o)
 	});
 }
 
+std::pair<std::string, std::string> bare_functions(const std::string &word)
+{
+	if (word == "--functions")
+		return {"functions", "0"};
+	return {};
+}
+
 using namespace cmd;
 constexpr unsigned traced = load | unload | watch | storm;
 
@@ -90,6 +108,16 @@ const option_spec table[] = {
 	{"trace", unload, "trace the unload with BPF and print its timeline", flag<&options::trace>},
 	{"perfetto", load | unload, "with --trace, also write a Chrome trace (Perfetto) to this file",
 	 value<&options::perfetto>},
+	{"functions", load,
+	 "with --trace: probe the module's own functions (its symbol table's, in .text and "
+	 ".init.text) from before the load and show each call path's calls, total and self "
+	 "time; =DEPTH keeps paths of at most DEPTH functions (0, the default: no limit; needs "
+	 "tracefs with kprobe events)",
+	 functions_value},
+	{"folded", load,
+	 "with --functions: also write the call paths to this file as folded stacks (a;b;c SELF_NS, "
+	 "self time in nanoseconds) for flamegraph.pl or speedscope",
+	 value<&options::folded>},
 	{"force-vermagic", load, "ignore the version magic (taints the kernel)", flag<&options::force_vermagic>},
 	{"force-modversion", load, "ignore symbol versions (taints the kernel)", flag<&options::force_modversion>},
 	{"with-deps", load,
@@ -237,7 +265,7 @@ int parse_command(const command_spec &c, const std::vector<std::string> &args, o
 	pos.add("args", -1);
 	po::variables_map vm;
 	try {
-		po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+		po::store(po::command_line_parser(args).options(all).positional(pos).extra_parser(bare_functions).run(), vm);
 		po::notify(vm);
 	} catch (const po::error &e) {
 		print_error(c.name, std::string(e.what()) + " (try --help)");

@@ -44,6 +44,8 @@ struct options {
 	bool force_modversion = false;
 	bool with_deps = false;
 	std::string decompress;	// load, bench: "" (libkmod decides), kernel or user
+	int functions_depth = -1;	// --functions[=DEPTH]: -1 off, 0 no depth limit
+	std::string folded;
 	// watch
 	double duration = 0;
 	std::string filter;

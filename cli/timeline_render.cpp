@@ -16,14 +16,14 @@ std::string kib(uint64_t bytes)
 	return buf;
 }
 
-namespace {
-
-std::string ms(uint64_t ns)
+std::string ms_text(uint64_t ns)
 {
 	char buf[32];
 	std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(ns) / 1e6);
 	return buf;
 }
+
+namespace {
 
 std::string header(const attempt_record &a, bool color)
 {
@@ -38,7 +38,7 @@ std::string header(const attempt_record &a, bool color)
 		verdict = paint(color, "33", "still in progress when tracing stopped");
 	char buf[320];
 	std::snprintf(buf, sizeof buf, "%s: %s in %s ms  [pid %u %s, attempt %llu]\n",
-		      paint(color, "1", name).c_str(), verdict.c_str(), ms(a.total_ns).c_str(),
+		      paint(color, "1", name).c_str(), verdict.c_str(), ms_text(a.total_ns).c_str(),
 		      a.pid, escape_for_tty(a.comm).c_str(),
 		      static_cast<unsigned long long>(a.attempt));
 	return buf;
@@ -70,7 +70,7 @@ std::string phases_table(const attempt_record &a, bool color)
 				      100.0 * static_cast<double>(p.duration_ns) / static_cast<double>(a.total_ns));
 		std::string extra = phase_extra(p);
 		std::snprintf(buf, sizeof buf, "  %-15s %10s %12s %7s %6u  %s", p.name.c_str(),
-			      ms(p.start_ns).c_str(), ms(p.duration_ns).c_str(), share, p.count,
+			      ms_text(p.start_ns).c_str(), ms_text(p.duration_ns).c_str(), share, p.count,
 			      extra.c_str());
 		std::string line = buf;
 		while (!line.empty() && line.back() == ' ')
@@ -141,7 +141,7 @@ std::string render_timeline(const attempt_record &a, bool color)
 	out += phases_table(a, color);
 	std::string states;
 	for (const auto &s : a.states)
-		states += (states.empty() ? "" : " -> ") + s.state + " @" + ms(s.t_ns);
+		states += (states.empty() ? "" : " -> ") + s.state + " @" + ms_text(s.t_ns);
 	out += "  states: " + (states.empty() ? std::string("(none: the module never got a struct module)") : states) + "\n";
 	if (a.memory)
 		out += "  memory: text " + kib(a.memory->text) + ", rodata " + kib(a.memory->rodata) +

@@ -84,12 +84,14 @@ void explain_attempt(attempt_record &a, symbol_lookup &lookup, const module_fact
 	a.failure = failure_explain(a, ctx);
 }
 
-void print_attempt(const attempt_record &a, const tracer &t, const print_options &o)
+void print_attempt(const attempt_record &a, const tracer &t, const print_options &o, const attempt_extra &extra)
 {
 	if (o.json) {
-		std::printf("%s\n", json_text(attempt_to_json(a, kernel_release(), t.lost_events())).c_str());
+		auto j = attempt_to_json(a, kernel_release(), t.lost_events());
+		j.update(extra.json);
+		std::printf("%s\n", json_text(j).c_str());
 	} else {
-		std::printf("%s", render_timeline(a, o.color).c_str());
+		std::printf("%s%s", render_timeline(a, o.color).c_str(), extra.text.c_str());
 	}
 	std::fflush(stdout);
 }

@@ -51,7 +51,14 @@ struct module_facts {
 // Fills a.failure from the attempt's data and its log lines.
 void explain_attempt(attempt_record &a, symbol_lookup &lookup, const module_facts &facts);
 
-void print_attempt(const attempt_record &a, const tracer &t, const print_options &o);
+// What a command adds to an attempt's output: keys of its JSON object, and
+// lines after its timeline.
+struct attempt_extra {
+	nlohmann::json json = nlohmann::json::object();
+	std::string text;
+};
+
+void print_attempt(const attempt_record &a, const tracer &t, const print_options &o, const attempt_extra &extra = {});
 void print_lost(const tracer &t, const print_options &o);
 
 std::string kernel_release();

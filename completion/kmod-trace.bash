@@ -135,7 +135,7 @@ _kmod_trace()
 		--color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")) ;;
 		--syscall) COMPREPLY=($(compgen -W "finit init" -- "$cur")) ;;
 		--kernel-dir|--*dir) _kmod_trace_files -d ;;
-		--duration|--interval|--filter|--ringbuf-size|--jobs|-j|--runs|--count|--iterations|--warmup|--threshold|--concurrency|-c|--repeat|-r) ;;
+		--functions|--duration|--interval|--filter|--ringbuf-size|--jobs|-j|--runs|--count|--iterations|--warmup|--threshold|--concurrency|-c|--repeat|-r) ;;
 		*) _kmod_trace_files ;;
 		esac
 		return 0

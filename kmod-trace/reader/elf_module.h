@@ -79,12 +79,17 @@ struct exported_symbol {
 	std::string ns;
 };
 
-// A function the module defines (STT_FUNC), where its section holds it.
+// A defined STT_FUNC symbol in an executable section (.text, .init.text,
+// .text.unlikely, ...): what a probe on the module's own code names. The
+// section is kept so that aliases (one address, several names) can be told
+// apart from functions.
 struct function_symbol {
 	std::string name;
-	std::string section;		// ".text", ".init.text", ...
-	std::uint64_t offset = 0;	// st_value: from the section's start
+	std::string section;
+	std::uint64_t value = 0;	// offset in the section
 	std::uint64_t size = 0;
+	bool global = false;		// STB_GLOBAL or STB_WEAK
+	bool init = false;		// in an .init* section: freed after init
 };
 
 struct module_info {

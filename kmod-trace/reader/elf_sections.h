@@ -36,7 +36,7 @@ struct section_table {
 // The section's bytes (empty for SHT_NOBITS or on a libelf error).
 std::span<const unsigned char> section_bytes(const section_view &s);
 
-// Fills imports and exports from the symbol table; problems that leave the
+// Fills imports, exports and functions from the symbol table; problems that leave the
 // rest readable become warnings.
 result<void> read_symbols(const section_table &t, module_info &info);
 

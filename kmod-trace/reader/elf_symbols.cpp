@@ -1,4 +1,4 @@
-// Imports and exports from a module's symbol table.
+// Imports, exports and functions from a module's symbol table.
 //
 // Exports: EXPORT_SYMBOL*() leaves, in both 6.1 and 6.12 (where modpost
 // writes them into the .mod.c through KSYMTAB_FUNC/KSYMTAB_DATA), three
@@ -69,6 +69,16 @@ void add_export(const section_table &t, const GElf_Sym &sym, std::string_view na
 	info.exports.push_back(std::move(e));
 }
 
+void add_function(const section_table &t, const GElf_Sym &sym, std::string_view name, module_info &info)
+{
+	const section_view *s = t.at(sym.st_shndx);
+	if (!s || !(s->hdr.sh_flags & SHF_EXECINSTR) || !(s->hdr.sh_flags & SHF_ALLOC))
+		return;
+	const int bind = GELF_ST_BIND(sym.st_info);
+	info.functions.push_back({std::string(name), s->name, sym.st_value, sym.st_size,
+				  bind == STB_GLOBAL || bind == STB_WEAK, s->name.starts_with(".init")});
+}
+
 void attach_namespaces(const section_table &t,
 		       const std::map<std::string, symbol_location, std::less<>> &ns_syms,
 		       module_info &info)
@@ -121,14 +131,13 @@ result<void> read_symbols(const section_table &t, module_info &info)
 			if (!name.empty())
 				info.imports.push_back({std::string(name),
 							GELF_ST_BIND(sym.st_info) == STB_WEAK});
+		} else if (GELF_ST_TYPE(sym.st_info) == STT_FUNC && !name.empty()) {
+			add_function(t, sym, name, info);
 		} else if (name.starts_with(ksymtab_prefix)) {
 			add_export(t, sym, name, info);
 		} else if (name.starts_with(kstrtabns_prefix)) {
 			ns_syms[std::string(name.substr(kstrtabns_prefix.size()))] = {
 				sym.st_shndx, sym.st_value};
-		} else if (GELF_ST_TYPE(sym.st_info) == STT_FUNC && !name.empty()) {
-			if (const section_view *s = t.at(sym.st_shndx))
-				info.functions.push_back({std::string(name), s->name, sym.st_value, sym.st_size});
 		}
 	}
 	attach_namespaces(t, ns_syms, info);

@@ -77,7 +77,7 @@ std::vector<init_symbol> init_text_symbols(const module_info &info)
 	std::vector<init_symbol> out;
 	for (const auto &f : info.functions)
 		if (auto it = base.find(f.section); it != base.end())
-			out.push_back({it->second + f.offset, f.name});
+			out.push_back({it->second + f.value, f.name});
 	// module_init() makes init_module an alias of the init function: at
 	// one offset the first symbol (the static one: locals come first in
 	// the symbol table) names it.

@@ -132,6 +132,37 @@ bpf_clean kill9_load_no_bpf_left
 kmod-trace unload kt_hello > /dev/null 2>&1
 $A/lifecycle-cycles 1 $S/kt_hello.ko > /dev/null 2>&1; result kill9_then_trace_again $?
 
+# ---- 3b. load --trace --functions: no tracefs instance, kprobe event or
+# filter left, after a load and after kill -9 mid-load (its watchdog
+# removes them once the process is gone: up to 10 s) ----
+TR=/sys/kernel/tracing
+tracefs_clean() {	# tracefs_clean NAME
+	i=0
+	while :; do
+		left="$(ls $TR/instances | grep '^kmod-trace-' | tr '\n' ' ')$(grep kmod_trace_ $TR/kprobe_events $TR/dynamic_events | tr '\n' ' ')$(grep -v '^#' $TR/set_ftrace_filter | tr '\n' ' ')"
+		[ -z "$left" ] || [ $i -ge 50 ] && break
+		sleep 0.2
+		i=$((i + 1))
+	done
+	[ -z "$left" ]; result "$1" $? "$left"
+}
+kmod-trace load --trace --functions --json $S/kt_tree.ko leaf_calls=37 > $T/fn.out 2> $T/fn.err
+rc=$?
+[ $rc = 0 ] && grep -q '"calls":37,"path":\["kt_tree_init","kt_tree_walk","kt_tree_leaf"\]' $T/fn.out
+result functions_load $? "exit $rc $(head -c 200 $T/fn.err)"
+tracefs_clean functions_load_nothing_left
+kmod-trace unload kt_tree > /dev/null 2>&1
+# nap_ms=3000: init sleeps 3 s; the probes are armed long before it ends.
+kmod-trace load --trace --functions $S/kt_tree.ko nap_ms=3000 > /dev/null 2>&1 &
+p=$!
+i=0
+while [ $i -lt 300 ] && ! loaded kt_tree; do sleep 0.1; i=$((i + 1)); done
+loaded kt_tree && ls $TR/instances | grep -q "^kmod-trace-$p\$"; result functions_kill9_armed $?
+kill -9 $p; wait $p 2>/dev/null
+tracefs_clean functions_kill9_nothing_left
+bpf_clean functions_kill9_no_bpf_left
+kmod-trace unload kt_tree > /dev/null 2>&1
+
 # ---- 4. eight different modules at once ----
 set -- $S/kt_hello.ko $S/kt_heavy.ko $S/kt_dep_provider.ko
 # five in-tree modules, found in the guest's tree by kmod (their paths

@@ -297,6 +297,37 @@ TEST_P(real_module, symbols_match_readelf)
 	}
 }
 
+// Every FUNC symbol readelf shows in an executable section, in symbol
+// table order, is one of the module's functions; .init* ones are init.
+TEST_P(real_module, functions_match_readelf)
+{
+	// readelf -s -W: Num: Value Size Type Bind Vis Ndx Name
+	static const std::regex re(R"(^\s*\d+:\s+([0-9a-f]+)\s+(\d+)\s+FUNC\s+\S+\s+\S+\s+(\d+)\s+(\S+)$)");
+	for (const char *stem : stems) {
+		loaded_module m;
+		if (!load(*kernel_, stem, dir_, m))
+			continue;
+		SCOPED_TRACE(m.path);
+		std::vector<std::string> expect, ours;
+		for (const auto &l : lines(run("readelf -s -W " + shell_quote(m.plain)))) {
+			std::smatch x;
+			if (!std::regex_search(l, x, re))
+				continue;
+			const auto &sec = m.info.sections.at(std::stoul(x[3]) - 1);
+			if (sec.flags & SHF_EXECINSTR)
+				expect.push_back(sec.name + " " + std::string(x[4]) + " " + std::string(x[1]) + " " + std::string(x[2]));
+		}
+		for (const auto &f : m.info.functions) {
+			char value[20];
+			std::snprintf(value, sizeof value, "%016llx", static_cast<unsigned long long>(f.value));
+			ours.push_back(f.section + " " + f.name + " " + value + " " + std::to_string(f.size));
+			EXPECT_EQ(f.init, f.section.starts_with(".init")) << f.name;
+		}
+		EXPECT_EQ(ours, expect);
+		EXPECT_FALSE(ours.empty());
+	}
+}
+
 TEST_P(real_module, exports_and_namespaces)
 {
 	loaded_module crc;

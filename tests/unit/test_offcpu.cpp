@@ -114,11 +114,11 @@ TEST(offcpu, init_functions_are_placed_as_the_kernel_lays_out_init_text)
 		{".init.data", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, 0x10, kt::section_group::init, 8},
 		{".init.text.hot", SHT_PROGBITS, ax, 0x20, kt::section_group::init, 32},
 	};
-	info.functions = {{"kt_tree_nap", ".text", 0x10, 8},
-			  {"kt_tree_init", ".init.text", 0x20, 0x23},
-			  {"init_module", ".init.text", 0x20, 0x23},
-			  {"kt_tree_walk", ".init.text", 0x0, 0x20},
-			  {"kt_tree_hot", ".init.text.hot", 0x4, 4}};
+	info.functions = {{"kt_tree_nap", ".text", 0x10, 8, false, false},
+			  {"kt_tree_init", ".init.text", 0x20, 0x23, false, true},
+			  {"init_module", ".init.text", 0x20, 0x23, true, true},
+			  {"kt_tree_walk", ".init.text", 0x0, 0x20, false, true},
+			  {"kt_tree_hot", ".init.text.hot", 0x4, 4, false, true}};
 	auto syms = kt::init_text_symbols(info);
 	ASSERT_EQ(syms.size(), 3u);
 	EXPECT_EQ(syms[0].name, "kt_tree_walk");

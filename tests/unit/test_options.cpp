@@ -89,7 +89,8 @@ TEST(options, each_command_takes_exactly_the_options_it_uses)
 {
 	const std::map<std::string, std::set<std::string>> want = {
 		{"load", {"--force", "--trace", "--perfetto", "--force-vermagic", "--force-modversion", "--with-deps",
-			  "--decompress", "--resolve-calls", "--offcpu", "--json", "--color", "--verbose", "--quiet", "--ringbuf-size", "--help"}},
+			  "--decompress", "--resolve-calls", "--offcpu", "--functions", "--folded", "--json", "--color", "--verbose",
+			  "--quiet", "--ringbuf-size", "--help"}},
 		{"unload", {"--trace", "--perfetto", "--offcpu", "--json", "--color", "--verbose", "--quiet", "--ringbuf-size",
 			    "--help"}},
 		{"watch", {"--duration", "--filter", "--perfetto", "--stats", "--interval", "--prometheus",

@@ -43,6 +43,12 @@ run heavy_calls_unload kmod-trace unload kt_heavy
 run tiny_ringbuf kmod-trace load --trace --json --ringbuf-size 4096 $S/kt_heavy.ko
 run tiny_unload kmod-trace unload kt_heavy
 
+# kt_tree's own functions during its init, probed from before the load.
+run tree_functions kmod-trace load --trace --functions --json --folded /tmp/kt_tree.folded $S/kt_tree.ko leaf_calls=37
+run tree_folded cat /tmp/kt_tree.folded
+run tree_left sh -c 'ls /sys/kernel/tracing/instances | grep -c "^kmod-trace-"; grep -c kmod_trace_ /sys/kernel/tracing/dynamic_events'
+kmod-trace unload kt_tree >/dev/null 2>&1
+
 # The same load seen by function_graph (load_module alone) and by us.
 T=/sys/kernel/tracing
 echo 0 > $T/tracing_on; echo > $T/trace
