@@ -55,10 +55,15 @@ static kt_call_site void kt_tree_walk(int calls)
 		WRITE_ONCE(kt_tree_sum, READ_ONCE(kt_tree_sum) + kt_tree_leaf(i));
 }
 
+static unsigned int kt_tree_naps;
+
+/* The count after msleep() keeps it from being a tail call: the sleep's
+ * stack then holds kt_tree_nap, as a helper doing more work would. */
 static kt_call_site void kt_tree_nap(int ms)
 {
 	if (ms > 0)
 		msleep(ms);
+	WRITE_ONCE(kt_tree_naps, kt_tree_naps + 1);
 }
 
 static kt_call_site void kt_tree_spin(int ms)

@@ -48,6 +48,9 @@ run tree_functions kmod-trace load --trace --functions --json --folded /tmp/kt_t
 run tree_folded cat /tmp/kt_tree.folded
 run tree_left sh -c 'ls /sys/kernel/tracing/instances | grep -c "^kmod-trace-"; grep -c kmod_trace_ /sys/kernel/tracing/dynamic_events'
 kmod-trace unload kt_tree >/dev/null 2>&1
+# Where its init slept: msleep() under kt_tree_nap, off the CPU.
+run tree_offcpu kmod-trace load --trace --offcpu --json $S/kt_tree.ko leaf_calls=5
+kmod-trace unload kt_tree >/dev/null 2>&1
 
 # The same load seen by function_graph (load_module alone) and by us.
 T=/sys/kernel/tracing

@@ -3,6 +3,7 @@
 // of tracefs left behind.
 #include "vm_support.h"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 #include <regex>
 #include <sstream>
@@ -68,4 +69,26 @@ TEST(vm_inside, folded_stacks_weigh_paths_by_self_time)
 TEST(vm_inside, no_instance_or_kprobe_event_is_left)
 {
 	EXPECT_EQ(sc("tree_left").out, "0\n0\n") << sc("tree_left").err;
+}
+
+// kt_tree's init sleeps in msleep(20) under kt_tree_nap: off the CPU for
+// at least 15 ms (TCG's clock has shown 17.9 ms for it) in that stack.
+TEST(vm_inside, kt_tree_init_sleeps_in_msleep_under_its_caller)
+{
+	auto a = one_attempt("tree_offcpu");
+	ASSERT_EQ(a.value("result", ""), "0") << a.dump();
+	ASSERT_TRUE(a["offcpu"].is_array()) << a.dump();
+	uint64_t asleep = 0;
+	for (const auto &o : a["offcpu"]) {
+		auto st = o.value("stack", std::vector<std::string>{});
+		auto m = std::find(st.begin(), st.end(), "msleep");
+		if (o.value("phase", "") != "init" || m == st.end())
+			continue;
+		// innermost first: msleep, then its caller, then init
+		ASSERT_GE(st.end() - m, 3) << o.dump();
+		EXPECT_EQ(m[1], "kt_tree_nap [kt_tree]") << o.dump();
+		EXPECT_EQ(m[2], "kt_tree_init [kt_tree]") << o.dump();
+		asleep += o.value("ns", uint64_t{0});
+	}
+	EXPECT_GE(asleep, 15'000'000u) << a["offcpu"].dump();
 }
