@@ -104,8 +104,7 @@ std::unique_ptr<tracer> open_tracer(const options &c, const char *cmd,
 			       .ringbuf_bytes = c.ringbuf_bytes,
 			       .verbose = c.verbose,
 			       .resolve_calls = c.resolve_calls,
-			       .offcpu = c.offcpu,
-			       .module_file = std::move(module_file)});
+			       .offcpu = c.offcpu});
 	if (!t) {
 		if (c.verbose)
 			print_capability_report(nullptr);
@@ -119,6 +118,7 @@ std::unique_ptr<tracer> open_tracer(const options &c, const char *cmd,
 				     "loading %.1f, attaching %.1f)\n",
 			     t.value()->attach_ms(), ms_since_start(), st.probe_ms, st.load_ms, st.attach_ms);
 	}
+	t.value()->set_module_files(std::move(module_file));
 	return std::move(t.value());
 }
 

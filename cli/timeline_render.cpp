@@ -125,7 +125,7 @@ std::string offcpu_block(const attempt_record &a)
 		const auto frames = telling_frames(o.stack);
 		for (size_t i = 0; i < frames.size() && i < 5; i++)
 			stack += (i ? " <- " : "") + escape_for_tty(frames[i]);
-		out += "    " + o.phase + " " + ms(p ? p->duration_ns : a.total_ns) + " ms, " + ms(o.ns) +
+		out += "    " + o.phase + " " + ms_text(p ? p->duration_ns : a.total_ns) + " ms, " + ms_text(o.ns) +
 		       " ms off-CPU (" + std::to_string(o.count) + "x)" + (stack.empty() ? "" : ": " + stack) + "\n";
 	}
 	if (a.offcpu->size() > 5)

@@ -408,7 +408,6 @@ result<std::unique_ptr<tracer>> tracer::open(const trace_options &opts)
 		if (!o)
 			return o.err();
 		p->offcpu = std::move(o.value());
-		p->module_file = opts.module_file;
 	}
 
 	std::unique_ptr<tracer> t(new tracer(std::move(p)));
@@ -447,6 +446,11 @@ std::vector<attempt_record> tracer::take(const std::function<bool(const attempt_
 	auto done = p_->builder.take(ready);
 	p_->add_offcpu(done);
 	return done;
+}
+
+void tracer::set_module_files(std::function<std::string(const std::string &)> module_file)
+{
+	p_->module_file = std::move(module_file);
 }
 
 size_t tracer::open_attempts() const

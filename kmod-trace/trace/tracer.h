@@ -22,9 +22,6 @@ struct trace_options {
 	bool verbose = false;		// libbpf's debug log to stderr
 	bool resolve_calls = false;	// probe every resolve_symbol() call
 	bool offcpu = false;		// off-CPU time and stacks (offcpu_probe)
-	// The file of a module by its name, "" when unknown: off-CPU stacks
-	// name its init functions from it.
-	std::function<std::string(const std::string &module)> module_file;
 };
 
 class tracer : boost::noncopyable {
@@ -37,6 +34,9 @@ public:
 	result<int> poll(int timeout_ms);
 	std::vector<attempt_record> take(const std::function<bool(const attempt_record &)> &ready);
 	size_t open_attempts() const;
+	// Where a module's file is, by its name ("" when unknown): off-CPU
+	// stacks name the module's init functions from it.
+	void set_module_files(std::function<std::string(const std::string &module)> module_file);
 	// dropped_events() plus missed_runs().
 	uint64_t lost_events() const;
 	// Events that did not fit in the ring buffer, and with offcpu,
