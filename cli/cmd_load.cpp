@@ -147,29 +147,6 @@ bool report(tracer &t, const options &c, const char *cmd, symbol_lookup &lookup,
 	return sink.write();
 }
 
-// The probes' call paths after the operation, and --folded written; ok
-// turns false (after printing why) when either failed.
-std::optional<call_tree> finish_functions(armed_functions &fn, const options &opt, const char *cmd, bool &ok)
-{
-	if (!fn.probes)
-		return std::nullopt;
-	auto calls = collect_functions(*fn.probes, static_cast<unsigned>(opt.functions_depth), cmd);
-	ok = calls && (opt.folded.empty() || write_folded(opt.folded, *calls, cmd));
-	return calls;
-}
-
-// The call paths as the output of the probed module's OP attempt.
-std::function<attempt_extra(const attempt_record &)> functions_of(const std::optional<call_tree> &calls,
-								  const armed_functions &fn, const options &opt,
-								  const std::string &op)
-{
-	return [&calls, &fn, &opt, op](const attempt_record &a) {
-		return calls && a.op == op && a.module == fn.module
-			       ? functions_extra(*calls, want_color(opt.color, STDOUT_FILENO))
-			       : attempt_extra{};
-	};
-}
-
 // What the run did, in words: dependencies skipped or loaded, the refusal,
 // and what was unloaded again. The exit status.
 int finish_load(const load_run &run, const options &opt, bool traced)
@@ -207,8 +184,7 @@ const command_spec load_spec{cmd::load, "load",
 const command_spec unload_spec{cmd::unload, "unload",
 			       "Usage: kmod-trace unload [OPTIONS] NAME\n\n"
 			       "Remove a loaded kernel module.\n\nOptions",
-			       "Examples:\n  kmod-trace unload kt_hello\n  kmod-trace unload --trace --json kt_hello\n"
-			       "  kmod-trace unload --trace --functions kt_tree\n"};
+			       "Examples:\n  kmod-trace unload kt_hello\n  kmod-trace unload --trace --json kt_hello\n"};
 
 } // namespace
 
@@ -217,7 +193,7 @@ int cmd_load(const args_t &args)
 	auto [opt, positional, done] = read_command_line(load_spec, args, "no module given");
 	if (done)
 		return *done;
-	if (int bad = check_functions_options(opt, "load"); bad != EXIT_OK)
+	if (int bad = check_functions_options(opt); bad != EXIT_OK)
 		return bad;
 	load_request req;
 	req.module = positional[0];
@@ -266,8 +242,10 @@ int cmd_load(const args_t &args)
 	    })))
 		return EXIT_FAILED;
 	const load_run run = loader->load_steps(std::move(*plan), req);
-	bool functions_ok = true;
-	const auto calls = finish_functions(fn, opt, "load", functions_ok);
+	std::optional<call_tree> calls;
+	if (fn.probes)
+		calls = collect_functions(*fn.probes, static_cast<unsigned>(opt.functions_depth));
+	const bool functions_ok = !fn.probes || (calls && (opt.folded.empty() || write_folded(opt.folded, *calls)));
 	if (t) {
 		symbol_lookup lookup(is_path ? dir_of(req.module) : "");
 		auto facts_of = [&](const attempt_record &a) {
@@ -279,7 +257,12 @@ int cmd_load(const args_t &args)
 					preflight(s.path, true, f);
 			return f;
 		};
-		if (!report(*t, opt, "load", lookup, facts_of, functions_of(calls, fn, opt, "load")))
+		auto extra_of = [&](const attempt_record &a) {
+			return calls && a.op == "load" && a.module == fn.module
+				       ? functions_extra(*calls, want_color(opt.color, STDOUT_FILENO))
+				       : attempt_extra{};
+		};
+		if (!report(*t, opt, "load", lookup, facts_of, extra_of))
 			return EXIT_FAILED;
 	}
 	const int status = finish_load(run, opt, t != nullptr);
@@ -298,21 +281,13 @@ int cmd_unload(const args_t &args)
 	}
 	if (!trace_options_need_trace(opt, "unload"))
 		return EXIT_USAGE;
-	if (int bad = check_functions_options(opt, "unload"); bad != EXIT_OK)
-		return bad;
-	armed_functions fn;
-	if (opt.functions_depth >= 0 && !(fn = arm_exit_functions(positional[0])).probes)
-		return EXIT_FAILED;
 	std::unique_ptr<tracer> t;
 	if (opt.trace && !(t = open_tracer(opt, "unload")))
 		return EXIT_FAILED;
 	auto r = module_unload(positional[0]);
-	bool functions_ok = true;
-	const auto calls = finish_functions(fn, opt, "unload", functions_ok);
 	if (t) {
 		symbol_lookup lookup("");
-		if (!report(*t, opt, "unload", lookup, [](const attempt_record &) { return module_facts{}; },
-			    functions_of(calls, fn, opt, "unload")))
+		if (!report(*t, opt, "unload", lookup, [](const attempt_record &) { return module_facts{}; }))
 			return EXIT_FAILED;
 	}
 	if (!r) {
@@ -321,7 +296,7 @@ int cmd_unload(const args_t &args)
 	}
 	if (!t && !opt.quiet)
 		std::printf("%s unloaded\n", escape_for_tty(positional[0]).c_str());
-	return functions_ok ? EXIT_OK : EXIT_FAILED;
+	return EXIT_OK;
 }
 
 } // namespace kt::cli

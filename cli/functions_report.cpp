@@ -7,7 +7,6 @@
 #include "kmod-trace/kernel/module_loader.h"
 #include "kmod-trace/reader/elf_module.h"
 #include "kmod-trace/reader/module_file.h"
-#include "kmod-trace/util/file.h"
 #include "kmod-trace/util/module_name.h"
 
 #include <algorithm>
@@ -25,36 +24,16 @@ void print_warning(const std::string &message)
 	std::fprintf(stderr, "warning: %s\n", message.c_str());
 }
 
-void warn_ambiguous(const probe_targets &targets)
-{
-	if (targets.ambiguous.empty())
-		return;
-	std::string names;
-	for (const auto &n : targets.ambiguous)
-		names += (names.empty() ? "" : ", ") + n;
-	print_warning("--functions: not probed, as more than one function has the name: " + names);
-}
-
-armed_functions arm(const char *cmd, std::string module, std::vector<std::string> names)
-{
-	auto probes = function_probes::arm(module, std::move(names));
-	if (!probes) {
-		print_error(cmd, "--functions: " + probes.err().message);
-		return {};
-	}
-	return {std::move(*probes), std::move(module)};
-}
-
 } // namespace
 
-int check_functions_options(const options &opt, const char *cmd)
+int check_functions_options(const options &opt)
 {
 	if (opt.functions_depth >= 0 && !opt.trace) {
-		print_error(cmd, "--functions needs --trace");
+		print_error("load", "--functions needs --trace");
 		return EXIT_USAGE;
 	}
 	if (!opt.folded.empty() && opt.functions_depth < 0) {
-		print_error(cmd, "--folded needs --functions");
+		print_error("load", "--folded needs --functions");
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
@@ -73,47 +52,36 @@ armed_functions arm_functions(const std::string &path)
 		return {};
 	}
 	auto targets = select_probe_targets(info->functions);
-	warn_ambiguous(targets);
-	const std::string module = module_name(path, info->get("name"));
+	if (!targets.ambiguous.empty()) {
+		std::string names;
+		for (const auto &n : targets.ambiguous)
+			names += (names.empty() ? "" : ", ") + n;
+		print_warning("--functions: not probed, as more than one function has the name: " + names);
+	}
+	armed_functions out{nullptr, module_name(path, info->get("name"))};
 	// Its init has run and its init text is gone: nothing to arm for.
-	if (module_is_loaded(module)) {
-		print_error("load", "--functions: " + escape_for_tty(module) +
+	if (module_is_loaded(out.module)) {
+		print_error("load", "--functions: " + escape_for_tty(out.module) +
 					    " is already loaded: its init ran then (unload it first)");
 		return {};
 	}
-	return arm("load", module, std::move(targets.names));
+	auto probes = function_probes::arm(out.module, std::move(targets.names));
+	if (!probes) {
+		print_error("load", "--functions: " + probes.err().message);
+		return {};
+	}
+	out.probes = std::move(*probes);
+	return out;
 }
 
-armed_functions arm_exit_functions(const std::string &name)
-{
-	// The kernel's name: "-" as "_", as for a name given to load.
-	const std::string module = module_name_from_path(name);
-	if (!module_is_loaded(module)) {
-		print_error("unload", "--functions: " + escape_for_tty(module) + " is not loaded");
-		return {};
-	}
-	auto text = read_file("/proc/kallsyms", std::size_t(1) << 28);
-	if (!text) {
-		print_error("unload", "--functions: /proc/kallsyms: " + text.err().message);
-		return {};
-	}
-	auto targets = loaded_probe_targets(*text, module);
-	warn_ambiguous(targets);
-	if (targets.names.empty()) {
-		print_error("unload", "--functions: /proc/kallsyms lists no functions of " + escape_for_tty(module));
-		return {};
-	}
-	return arm("unload", module, std::move(targets.names));
-}
-
-std::optional<call_tree> collect_functions(function_probes &p, unsigned depth, const char *cmd)
+std::optional<call_tree> collect_functions(function_probes &p, unsigned depth)
 {
 	auto stopped = p.stop();
 	auto trace = stopped ? p.read() : result<raw_trace>(stopped.err());
 	if (auto gone = p.disarm(); !gone)
 		print_warning("--functions: removing the probes: " + gone.err().message);
 	if (!trace) {
-		print_error(cmd, "--functions: " + trace.err().message);
+		print_error("load", "--functions: " + trace.err().message);
 		return std::nullopt;
 	}
 	call_tree t = fold_calls(trace->events, p.functions(), depth);
@@ -123,14 +91,14 @@ std::optional<call_tree> collect_functions(function_probes &p, unsigned depth, c
 	if (t.unmatched_entries || t.unmatched_returns)
 		print_warning("--functions: " + std::to_string(t.unmatched_entries) + " calls without their return and " +
 			      std::to_string(t.unmatched_returns) +
-			      " returns without their call (still running when the " + cmd + " returned, or lost) are left out");
+			      " returns without their call (still running when the load returned, or lost) are left out");
 	return t;
 }
 
 std::string render_call_tree(const call_tree &t, bool color)
 {
 	if (t.paths.empty())
-		return "  functions: none of the module's functions ran\n";
+		return "  functions: none of the module's functions ran during the load\n";
 	std::size_t width = 9;
 	for (const auto &p : t.paths)
 		width = std::max(width, 2 * (p.path.size() - 1) + p.path.back().size());
@@ -155,13 +123,13 @@ attempt_extra functions_extra(const call_tree &t, bool color)
 	return x;
 }
 
-bool write_folded(const std::string &path, const call_tree &t, const char *cmd)
+bool write_folded(const std::string &path, const call_tree &t)
 {
 	std::ofstream f(path, std::ios::trunc);
 	if (f)
 		f << folded_stacks(t);
 	if (!f) {
-		print_error(cmd, "cannot write " + path + ": " + std::strerror(errno));
+		print_error("load", "cannot write " + path + ": " + std::strerror(errno));
 		return false;
 	}
 	return true;

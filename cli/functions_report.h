@@ -1,7 +1,6 @@
-// load|unload --trace --functions[=DEPTH] [--folded FILE]: the module's own
-// functions during its load (probed through tracefs before the module is
-// loaded) or its unload (its exit and what it calls), folded into call
-// paths after it (kmod-trace/inside).
+// load --trace --functions[=DEPTH] [--folded FILE]: the module's own
+// functions during its load, probed through tracefs before the module is
+// loaded (kmod-trace/inside), folded into call paths after it.
 #pragma once
 
 #include "cli/options.h"
@@ -17,7 +16,7 @@ namespace kt::cli {
 
 // EXIT_USAGE after printing why when --functions or --folded is given
 // without what it needs; EXIT_OK otherwise.
-int check_functions_options(const options &opt, const char *cmd);
+int check_functions_options(const options &opt);
 
 struct armed_functions {
 	std::unique_ptr<function_probes> probes;
@@ -28,16 +27,11 @@ struct armed_functions {
 // loaded; no probes (after printing why) when that cannot be.
 armed_functions arm_functions(const std::string &path);
 
-// Probes on the functions of the loaded module NAME (from /proc/kallsyms),
-// armed before it is removed; no probes (after printing why) when that
-// cannot be.
-armed_functions arm_exit_functions(const std::string &name);
-
 // After the load: stops and reads the probes, removes them, and folds the
 // events into call paths of at most `depth` functions (0: no limit).
 // Lost and unmatched events are warned about on stderr. Nothing (after
 // printing why) when the events cannot be read.
-std::optional<call_tree> collect_functions(function_probes &p, unsigned depth, const char *cmd);
+std::optional<call_tree> collect_functions(function_probes &p, unsigned depth);
 
 // What the module's attempt shows of it: the "functions" key of its JSON,
 // and the indented tree, heaviest first, after its timeline.
@@ -45,6 +39,6 @@ attempt_extra functions_extra(const call_tree &t, bool color);
 std::string render_call_tree(const call_tree &t, bool color);
 
 // --folded FILE; false after printing why.
-bool write_folded(const std::string &path, const call_tree &t, const char *cmd);
+bool write_folded(const std::string &path, const call_tree &t);
 
 } // namespace kt::cli

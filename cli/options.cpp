@@ -108,13 +108,13 @@ const option_spec table[] = {
 	{"trace", unload, "trace the unload with BPF and print its timeline", flag<&options::trace>},
 	{"perfetto", load | unload, "with --trace, also write a Chrome trace (Perfetto) to this file",
 	 value<&options::perfetto>},
-	{"functions", load | unload,
+	{"functions", load,
 	 "with --trace: probe the module's own functions (its symbol table's, in .text and "
-	 ".init.text; at unload its loaded text, .exit.text's included) from before the load "
-	 "or unload and show each call path's calls, total and self time; =DEPTH keeps paths of at most DEPTH functions (0, the default: no limit; needs "
+	 ".init.text) from before the load and show each call path's calls, total and self "
+	 "time; =DEPTH keeps paths of at most DEPTH functions (0, the default: no limit; needs "
 	 "tracefs with kprobe events)",
 	 functions_value},
-	{"folded", load | unload,
+	{"folded", load,
 	 "with --functions: also write the call paths to this file as folded stacks (a;b;c SELF_NS, "
 	 "self time in nanoseconds) for flamegraph.pl or speedscope",
 	 value<&options::folded>},

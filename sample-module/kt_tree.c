@@ -9,10 +9,6 @@
  *     kt_tree_nap                sleeps nap_ms in msleep()
  *     kt_tree_spin               busy-waits spin_ms on the clock
  *
- *   kt_tree_exit                 (.exit.text, at unload)
- *     kt_tree_walk               calls kt_tree_leaf exit_calls times
- *       kt_tree_leaf
- *
  * The helpers are noinline and, where the compiler has it, noipa: no
  * inlining, no .constprop/.isra clone under another name, so each one is
  * one symbol of the same name and every call a real call. kt_tree_spin
@@ -42,9 +38,6 @@ MODULE_PARM_DESC(nap_ms, "Milliseconds kt_tree_nap() sleeps in msleep() (default
 static int spin_ms = 3;
 module_param(spin_ms, int, 0444);
 MODULE_PARM_DESC(spin_ms, "Milliseconds kt_tree_spin() busy-waits (default 3)");
-static int exit_calls = 10;
-module_param(exit_calls, int, 0444);
-MODULE_PARM_DESC(exit_calls, "Calls of kt_tree_leaf() from kt_tree_walk() at unload (default 10)");
 
 static unsigned long kt_tree_sum;
 
@@ -90,7 +83,6 @@ static int __init kt_tree_init(void)
 
 static void __exit kt_tree_exit(void)
 {
-	kt_tree_walk(exit_calls);
 }
 
 module_init(kt_tree_init);

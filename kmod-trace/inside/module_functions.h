@@ -5,7 +5,6 @@
 #include "kmod-trace/reader/elf_module.h"
 
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace kt {
@@ -26,10 +25,5 @@ struct probe_targets {
 // function, named by the module's own symbol rather than the global alias
 // module_init()/module_exit() make (init_module, cleanup_module).
 probe_targets select_probe_targets(const std::vector<function_symbol> &functions);
-
-// The same for a loaded module, from /proc/kallsyms' text: its text
-// symbols ("t"/"T" with "[MODULE]"), .exit.text's included, as at unload
-// the exit runs. Its init text is gone by then, and so are its symbols.
-probe_targets loaded_probe_targets(std::string_view kallsyms, const std::string &module);
 
 } // namespace kt

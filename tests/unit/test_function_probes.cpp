@@ -66,33 +66,3 @@ TEST(function_probes, owners_from_instances_and_groups)
 	auto owners = kt::probe_owners({"kmod-trace-7", "kmod-trace-", "other", "kmod-trace-12a"}, text);
 	EXPECT_EQ(owners, (std::set<pid_t>{7, 99}));
 }
-
-// /proc/kallsyms with kt_tree loaded on 6.12: its init is gone, its exit
-// stays, with the cleanup_module alias; another module's symbols around it.
-TEST(module_functions, a_loaded_modules_functions_from_kallsyms)
-{
-	const std::string text = "ffffffffc0a00ff0 t __pfx_kt_tree_leaf\t[kt_tree]\n"
-				 "ffffffffc0a01000 t kt_tree_leaf\t[kt_tree]\n"
-				 "ffffffffc0a01040 t kt_tree_walk\t[kt_tree]\n"
-				 "ffffffffc0a01100 d kt_tree_sum\t[kt_tree]\n"
-				 "ffffffffc0a01200 t kt_tree_spin.cold\t[kt_tree]\n"
-				 "ffffffffc0a01300 t kt_tree_exit\t[kt_tree]\n"
-				 "ffffffffc0a01300 T cleanup_module\t[kt_tree]\n"
-				 "ffffffffc0b01000 t kt_tree_leaf\t[kt_tree2]\n"
-				 "ffffffff81000000 T _stext\n";
-	auto t = kt::loaded_probe_targets(text, "kt_tree");
-	EXPECT_EQ(t.names, (std::vector<std::string>{"kt_tree_leaf", "kt_tree_walk", "kt_tree_exit"}));
-	EXPECT_TRUE(t.ambiguous.empty());
-	EXPECT_TRUE(kt::loaded_probe_targets(text, "absent").names.empty());
-}
-
-TEST(module_functions, kallsyms_names_of_two_functions_and_hidden_addresses)
-{
-	const std::string two = "ffffffffc0a01000 t probe\t[m]\nffffffffc0a01040 t probe\t[m]\nffffffffc0a01080 T m_exit\t[m]\n";
-	auto t = kt::loaded_probe_targets(two, "m");
-	EXPECT_EQ(t.names, (std::vector<std::string>{"m_exit"}));
-	EXPECT_EQ(t.ambiguous, (std::vector<std::string>{"probe"}));
-	// Without CAP_SYSLOG every address reads 0: names still tell functions apart.
-	auto hidden = kt::loaded_probe_targets("0000000000000000 t a\t[m]\n0000000000000000 T b\t[m]\n", "m");
-	EXPECT_EQ(hidden.names, (std::vector<std::string>{"a", "b"}));
-}

@@ -23,7 +23,7 @@ parsed parse(const std::vector<std::string> &args)
 	testing::internal::CaptureStderr();
 	p.rc = cli::parse_command({cli::cmd::load, "load", "Options", ""}, args, p.opt, positional);
 	if (p.rc == 0)
-		p.rc = cli::check_functions_options(p.opt, "load");
+		p.rc = cli::check_functions_options(p.opt);
 	p.err = testing::internal::GetCapturedStderr();
 	return p;
 }
@@ -66,5 +66,5 @@ TEST(functions_render, indented_tree_in_the_given_order)
 		  "    kt_tree_nap           1       25.094       25.094\n"
 		  "    kt_tree_walk          1        0.323        0.200\n"
 		  "      kt_tree_leaf       37        0.123        0.123\n");
-	EXPECT_EQ(cli::render_call_tree({}, false), "  functions: none of the module's functions ran\n");
+	EXPECT_EQ(cli::render_call_tree({}, false), "  functions: none of the module's functions ran during the load\n");
 }

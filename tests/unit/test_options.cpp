@@ -91,7 +91,7 @@ TEST(options, each_command_takes_exactly_the_options_it_uses)
 		{"load", {"--force", "--trace", "--perfetto", "--force-vermagic", "--force-modversion", "--with-deps",
 			  "--decompress", "--resolve-calls", "--offcpu", "--functions", "--folded", "--json", "--color", "--verbose",
 			  "--quiet", "--ringbuf-size", "--help"}},
-		{"unload", {"--trace", "--perfetto", "--offcpu", "--functions", "--folded", "--json", "--color", "--verbose", "--quiet", "--ringbuf-size",
+		{"unload", {"--trace", "--perfetto", "--offcpu", "--json", "--color", "--verbose", "--quiet", "--ringbuf-size",
 			    "--help"}},
 		{"watch", {"--duration", "--filter", "--perfetto", "--stats", "--interval", "--prometheus",
 			   "--resolve-calls", "--offcpu", "--json", "--color", "--verbose", "--quiet", "--ringbuf-size", "--help"}},

@@ -92,27 +92,3 @@ TEST(vm_inside, kt_tree_init_sleeps_in_msleep_under_its_caller)
 	}
 	EXPECT_GE(asleep, 15'000'000u) << a["offcpu"].dump();
 }
-
-// unload --trace --functions: kt_tree exit_calls=7 calls walk from its exit
-// (.exit.text, probed from kallsyms as the module is loaded), and walk
-// calls leaf 7 times; the probes go with the run, and a module that is not
-// loaded is an error before anything is set up.
-TEST(vm_inside, kt_tree_exit_call_paths_at_unload)
-{
-	const auto &s = sc("tree_exit");
-	ASSERT_EQ(s.exit, 0) << s.out << s.err;
-	auto a = one_attempt("tree_exit");
-	ASSERT_EQ(a.value("op", ""), "unload") << a.dump();
-	ASSERT_TRUE(a["functions"].is_array()) << a.dump();
-	const auto &fns = a["functions"];
-	const auto *exit = path_of(fns, {"kt_tree_exit"});
-	const auto *leaf = path_of(fns, {"kt_tree_exit", "kt_tree_walk", "kt_tree_leaf"});
-	ASSERT_TRUE(exit && leaf) << fns.dump();
-	EXPECT_EQ(fns.size(), 3u) << fns.dump();
-	EXPECT_EQ(exit->value("calls", 0), 1);
-	EXPECT_EQ(leaf->value("calls", 0), 7);
-	EXPECT_EQ(sc("tree_exit_left").out, "0\n0\n") << sc("tree_exit_left").err;
-	const auto &absent = sc("tree_exit_absent");
-	EXPECT_EQ(absent.exit, 1) << absent.out << absent.err;
-	EXPECT_NE(absent.err.find("--functions: kt_tree is not loaded"), std::string::npos) << absent.err;
-}
